@@ -1,0 +1,527 @@
+package debpkg_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/md5"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/plinth-build/plinth/debpkg"
+	"github.com/plinth-build/plinth/debpkg/debtest"
+)
+
+// entry is what a test compares of one data.tar entry.
+type entry struct {
+	Name, Linkname     string
+	Type               byte
+	Mode               int64
+	Uid, Gid           int
+	Uname, Gname       string
+	Devmajor, Devminor int64
+	Data               string
+}
+
+// readDeb reads a whole .deb: its control archive and every data entry.
+func readDeb(deb []byte, lim debpkg.Limits) (*debpkg.ControlArchive, []entry, error) {
+	d := debpkg.NewDebReader(bytes.NewReader(deb), lim)
+	defer d.Close()
+	c, err := d.Control()
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := d.Data()
+	if err != nil {
+		return c, nil, err
+	}
+	var out []entry
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return c, out, d.Close()
+		}
+		if err != nil {
+			return c, out, err
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return c, out, err
+		}
+		out = append(out, entry{
+			Name: h.Name, Linkname: h.Linkname, Type: h.Typeflag, Mode: h.Mode,
+			Uid: h.Uid, Gid: h.Gid, Uname: h.Uname, Gname: h.Gname,
+			Devmajor: h.Devmajor, Devminor: h.Devminor, Data: string(data),
+		})
+	}
+}
+
+// sampleDeb has an entry of every type, setuid bits, owners and scripts.
+func sampleDeb(compression string) debtest.Deb {
+	return debtest.Deb{
+		Control: debtest.Control("hello", "1:2.10-3+b1", "amd64", "Depends", "libc6 (>= 2.36)"),
+		Scripts: map[string]string{
+			"postinst":  "#!/bin/sh\nset -e\necho configured\n",
+			"prerm":     "#!/bin/sh\nexit 0\n",
+			"conffiles": "/etc/hello.conf\n",
+			"triggers":  "interest-noawait /usr/share/hello\n",
+		},
+		Files: []debtest.File{
+			{Path: "/etc/hello.conf", Data: []byte("greeting=hi\n")},
+			{Path: "/usr/bin/hello", Mode: 0o4755, Data: []byte("\x7fELF binary")},
+			{Path: "/usr/bin/hi", Type: tar.TypeSymlink, Linkname: "hello"},
+			{Path: "./usr/bin/hello2", Type: tar.TypeLink, Linkname: "/usr/bin/hello"},
+			{Path: "/var/mail", Type: tar.TypeDir, Mode: 0o2775, Gid: 8, Gname: "mail"},
+			{Path: "/dev/null", Type: tar.TypeChar, Mode: 0o666, Devmajor: 1, Devminor: 3},
+			{Path: "/dev/loop0", Type: tar.TypeBlock, Mode: 0o660, Gid: 6, Gname: "disk", Devmajor: 7},
+			{Path: "/run/initctl", Type: tar.TypeFifo, Mode: 0o600},
+			{Path: "/home/user/.profile", Uid: 1000, Gid: 1000, Uname: "user", Gname: "user", Data: []byte("PATH=/bin\n")},
+		},
+		Compression: compression,
+	}
+}
+
+func dir(name string, mode int64) entry {
+	return entry{Name: name, Type: tar.TypeDir, Mode: mode, Uname: "root", Gname: "root"}
+}
+
+// sampleEntries is the data.tar debtest writes for sampleDeb.
+func sampleEntries() []entry {
+	return []entry{
+		dir("./", 0o755),
+		dir("./etc/", 0o755),
+		{Name: "./etc/hello.conf", Type: tar.TypeReg, Mode: 0o644, Uname: "root", Gname: "root", Data: "greeting=hi\n"},
+		dir("./usr/", 0o755),
+		dir("./usr/bin/", 0o755),
+		{Name: "./usr/bin/hello", Type: tar.TypeReg, Mode: 0o4755, Uname: "root", Gname: "root", Data: "\x7fELF binary"},
+		{Name: "./usr/bin/hi", Type: tar.TypeSymlink, Mode: 0o777, Uname: "root", Gname: "root", Linkname: "hello"},
+		{Name: "./usr/bin/hello2", Type: tar.TypeLink, Mode: 0o644, Uname: "root", Gname: "root", Linkname: "./usr/bin/hello"},
+		dir("./var/", 0o755),
+		{Name: "./var/mail/", Type: tar.TypeDir, Mode: 0o2775, Gid: 8, Uname: "root", Gname: "mail"},
+		dir("./dev/", 0o755),
+		{Name: "./dev/null", Type: tar.TypeChar, Mode: 0o666, Uname: "root", Gname: "root", Devmajor: 1, Devminor: 3},
+		{Name: "./dev/loop0", Type: tar.TypeBlock, Mode: 0o660, Gid: 6, Uname: "root", Gname: "disk", Devmajor: 7},
+		dir("./run/", 0o755),
+		{Name: "./run/initctl", Type: tar.TypeFifo, Mode: 0o600, Uname: "root", Gname: "root"},
+		dir("./home/", 0o755),
+		dir("./home/user/", 0o755),
+		{Name: "./home/user/.profile", Type: tar.TypeReg, Mode: 0o644, Uid: 1000, Gid: 1000, Uname: "user", Gname: "user", Data: "PATH=/bin\n"},
+	}
+}
+
+func TestDebReaderRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		data, control string
+	}{
+		{"gz", ""}, {"xz", ""}, {"zst", ""}, {"bz2", ""}, {"none", ""},
+		{"none", "none"}, {"gz", "xz"}, {"xz", "zst"}, {"zst", "gz"},
+	} {
+		t.Run(tc.data+"/control-"+tc.control, func(t *testing.T) {
+			d := sampleDeb(tc.data)
+			d.ControlCompression = tc.control
+			deb, err := d.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, entries, err := readDeb(deb, debpkg.DefaultLimits())
+			if err != nil {
+				t.Fatalf("reading: %v", err)
+			}
+			wantControl := &debpkg.ControlArchive{
+				Control: d.Control,
+				Files: map[string][]byte{
+					"postinst":  []byte(d.Scripts["postinst"]),
+					"prerm":     []byte(d.Scripts["prerm"]),
+					"conffiles": []byte(d.Scripts["conffiles"]),
+					"triggers":  []byte(d.Scripts["triggers"]),
+					"md5sums":   []byte(md5sums(t, d.Files)),
+				},
+				Modes: map[string]int64{
+					"control": 0o644, "md5sums": 0o644, "conffiles": 0o644, "triggers": 0o644,
+					"postinst": 0o755, "prerm": 0o755,
+				},
+			}
+			if diff := cmp.Diff(wantControl, c); diff != "" {
+				t.Errorf("control archive (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(sampleEntries(), entries); diff != "" {
+				t.Errorf("data entries (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// md5sums computes the md5sums file independently of debtest.
+func md5sums(t *testing.T, files []debtest.File) string {
+	t.Helper()
+	var b strings.Builder
+	for _, f := range files {
+		if f.Type == 0 || f.Type == tar.TypeReg {
+			fmt.Fprintf(&b, "%x  %s\n", md5.Sum(f.Data), strings.TrimPrefix(strings.TrimPrefix(f.Path, "."), "/"))
+		}
+	}
+	return b.String()
+}
+
+func TestDebReaderControlTwiceAndDataFirst(t *testing.T) {
+	deb, err := sampleDeb("zst").Build()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("Control twice returns the same archive", func(t *testing.T) {
+		d := debpkg.NewDebReader(bytes.NewReader(deb), debpkg.Limits{})
+		defer d.Close()
+		a, err := d.Control()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := d.Control()
+		if err != nil || a != b {
+			t.Fatalf("second Control() = %p, %v; want %p, nil", b, err, a)
+		}
+	})
+	t.Run("Data without Control reads the control member first", func(t *testing.T) {
+		d := debpkg.NewDebReader(bytes.NewReader(deb), debpkg.Limits{})
+		defer d.Close()
+		tr, err := d.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := tr.Next()
+		if err != nil || h.Name != "./" {
+			t.Fatalf("first entry = %v, %v; want ./", h, err)
+		}
+		if _, err := d.Data(); err == nil {
+			t.Error("second Data() succeeded; want an error")
+		}
+	})
+}
+
+// TestDebReaderVariants covers archives that are unusual but valid.
+func TestDebReaderVariants(t *testing.T) {
+	base := debtest.Deb{
+		Control: debtest.Control("v", "1", "all"),
+		Files:   []debtest.File{{Path: "/f", Data: []byte("odd")}},
+	}
+	for _, tc := range []struct {
+		name string
+		deb  func(d *debtest.Deb)
+	}{
+		{"debian-binary 2.1", func(d *debtest.Deb) { d.DebianBinary = "2.1\n" }},
+		{"debian-binary without newline", func(d *debtest.Deb) { d.DebianBinary = "2.0" }},
+		{"underscore members are skipped", func(d *debtest.Deb) {
+			d.Tamper = func(m []debtest.Member) []debtest.Member {
+				return []debtest.Member{m[0], {Name: "_gpgorigin", Data: []byte("sig")}, m[1], {Name: "_extra", Data: []byte("x")}, m[2]}
+			}
+		}},
+		{"GNU names end in a slash", func(d *debtest.Deb) {
+			d.Tamper = func(m []debtest.Member) []debtest.Member {
+				for i := range m {
+					m[i].Name += "/"
+				}
+				return m
+			}
+		}},
+		{"BSD long names", func(d *debtest.Deb) {
+			d.Tamper = func(m []debtest.Member) []debtest.Member {
+				return []debtest.Member{m[0], m[1], {Name: "_a member name longer than sixteen", Data: []byte("x")}, m[2]}
+			}
+		}},
+		{"members after data.tar are ignored", func(d *debtest.Deb) {
+			d.Tamper = func(m []debtest.Member) []debtest.Member {
+				return append(m, debtest.Member{Name: "trailer", Data: []byte("junk")})
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := base
+			tc.deb(&d)
+			deb, err := d.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, entries, err := readDeb(deb, debpkg.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Control.Get("Package"); got != "v" {
+				t.Errorf("Package = %q, want v", got)
+			}
+			if len(entries) != 2 || entries[1].Data != "odd" {
+				t.Errorf("entries = %+v, want ./ and ./f", entries)
+			}
+		})
+	}
+}
+
+// errKind is the error a malformed input must give.
+type errKind int
+
+const (
+	formatErr errKind = iota // *debpkg.FormatError
+	tooLarge                 // wraps debpkg.ErrTooLarge
+	tarErr                   // an error from archive/tar (bad data.tar content)
+)
+
+func TestDebReaderMalformed(t *testing.T) {
+	good := func(t *testing.T, d debtest.Deb) []byte {
+		t.Helper()
+		if d.Control.Fields == nil {
+			d.Control = debtest.Control("m", "1", "all")
+		}
+		if d.Files == nil {
+			d.Files = []debtest.File{{Path: "/usr/share/m/data", Data: bytes.Repeat([]byte("plinth "), 2000)}}
+		}
+		b, err := d.Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	tamper := func(f func([]debtest.Member) []debtest.Member) debtest.Deb {
+		return debtest.Deb{Tamper: f}
+	}
+	rawTar := func(files ...debtest.File) []byte {
+		b, err := debtest.Tar(files...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name   string
+		deb    func(t *testing.T) []byte
+		lim    debpkg.Limits
+		want   errKind
+		member string // the FormatError's Member, when want is formatErr
+	}{
+		{name: "empty input", deb: func(t *testing.T) []byte { return nil }},
+		{name: "bad magic", deb: func(t *testing.T) []byte { return []byte("PK\x03\x04 this is a zip file") }},
+		{name: "magic only", deb: func(t *testing.T) []byte { return []byte("!<arch>\n") }},
+		{name: "truncated magic", deb: func(t *testing.T) []byte { return []byte("!<ar") }},
+		{name: "truncated member header", deb: func(t *testing.T) []byte { return good(t, debtest.Deb{})[:8+30] }},
+		{name: "truncated debian-binary", member: "debian-binary", deb: func(t *testing.T) []byte { return good(t, debtest.Deb{})[:8+60+2] }},
+		{name: "truncated control member", member: "control.tar.xz", deb: func(t *testing.T) []byte { return good(t, debtest.Deb{})[:8+60+4+60+40] }},
+		{name: "truncated data member", member: "data.tar.xz", deb: func(t *testing.T) []byte {
+			b := good(t, debtest.Deb{})
+			return b[:len(b)-20]
+		}},
+		{name: "truncated uncompressed data member", member: "data.tar", deb: func(t *testing.T) []byte {
+			b := good(t, debtest.Deb{Compression: "none"})
+			return b[:len(b)-8000]
+		}},
+		{name: "bad size field", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { m[1].Size = "12x"; return m }))
+		}},
+		{name: "negative size field", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { m[1].Size = "-1"; return m }))
+		}},
+		{name: "empty size field", member: "data.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { m[2].Size = " "; return m }))
+		}},
+		{name: "size field past the end", member: "data.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { m[2].Size = "999999"; return m }))
+		}},
+		{name: "member larger than MaxMemberSize", want: tooLarge, lim: debpkg.Limits{MaxMemberSize: 1000}, deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Compression: "none"})
+		}},
+		{name: "bad header terminator", member: "debian-binary", deb: func(t *testing.T) []byte {
+			b := good(t, debtest.Deb{})
+			b[8+58] = 'X'
+			return b
+		}},
+		{name: "GNU long name reference", member: "/0", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { m[1].Name = "/0"; return m }))
+		}},
+		{name: "BSD long name longer than the member", member: "#1/23", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member {
+				return []debtest.Member{m[0], {Name: "_long name that is long", Size: "3"}, m[1], m[2]}
+			}))
+		}},
+		{name: "not a deb: first member", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { return m[1:] }))
+		}},
+		{name: "debian-binary 3.0", member: "debian-binary", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{DebianBinary: "3.0\n"})
+		}},
+		{name: "debian-binary 2.", member: "debian-binary", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{DebianBinary: "2.\n"})
+		}},
+		{name: "debian-binary too long", member: "debian-binary", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{DebianBinary: "2.0\n" + strings.Repeat("x", 2000)})
+		}},
+		{name: "data before control", member: "data.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { return []debtest.Member{m[0], m[2], m[1]} }))
+		}},
+		{name: "two control members", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { return []debtest.Member{m[0], m[1], m[1], m[2]} }))
+		}},
+		{name: "missing control member", member: "control.tar", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { return m[:1] }))
+		}},
+		{name: "missing data member", member: "data.tar", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { return m[:2] }))
+		}},
+		{name: "unknown data compression", member: "data.tar.lz4", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { m[2].Name = "data.tar.lz4"; return m }))
+		}},
+		{name: "bzip2 control member", member: "control.tar.bz2", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Compression: "bz2", ControlCompression: "bz2"})
+		}},
+		{name: "compression does not match the name", member: "control.tar.zst", deb: func(t *testing.T) []byte {
+			return good(t, tamper(func(m []debtest.Member) []debtest.Member { m[1].Name = "control.tar.zst"; return m }))
+		}},
+		{name: "corrupt xz data", member: "data.tar.xz", deb: func(t *testing.T) []byte {
+			b := good(t, debtest.Deb{})
+			b[len(b)-100] ^= 0xff
+			return b
+		}},
+		{name: "corrupt gzip checksum", member: "data.tar.gz", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Compression: "gz", Tamper: func(m []debtest.Member) []debtest.Member {
+				m[2].Data[len(m[2].Data)-8] ^= 0xff // CRC-32
+				return m
+			}})
+		}},
+		{name: "corrupt zstd data", member: "data.tar.zst", deb: func(t *testing.T) []byte {
+			b := good(t, debtest.Deb{Compression: "zst"})
+			b[len(b)-30] ^= 0xff
+			return b
+		}},
+		{name: "corrupt bzip2 checksum", member: "data.tar.bz2", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Compression: "bz2", Tamper: func(m []debtest.Member) []debtest.Member {
+				m[2].Data[len(m[2].Data)-2] ^= 0xff // stream CRC
+				return m
+			}})
+		}},
+		{name: "garbage after the gzip stream", member: "data.tar.gz", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Compression: "gz", Tamper: func(m []debtest.Member) []debtest.Member {
+				m[2].Data = append(m[2].Data, "garbage"...)
+				return m
+			}})
+		}},
+		{name: "no control file", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{RawControlTar: rawTar(debtest.File{Path: "./postinst", Data: []byte("#!/bin/sh\n")})})
+		}},
+		{name: "control file is a symlink", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{RawControlTar: rawTar(debtest.File{Path: "./control", Type: tar.TypeSymlink, Linkname: "/etc/shadow"})})
+		}},
+		{name: "duplicate control file", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			f := debtest.File{Path: "./control", Data: []byte("Package: a\n")}
+			return good(t, debtest.Deb{RawControlTar: rawTar(f, f)})
+		}},
+		{name: "control file not deb822", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{RawControlTar: rawTar(debtest.File{Path: "./control", Data: []byte("not a field\n")})})
+		}},
+		{name: "control.tar is not a tar", member: "control.tar.xz", deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{RawControlTar: bytes.Repeat([]byte("garbage!"), 200)})
+		}},
+		{name: "control bomb past MaxControlSize", want: tooLarge, lim: debpkg.Limits{MaxControlSize: 64 << 10}, deb: func(t *testing.T) []byte {
+			scripts := map[string]string{}
+			for i := range 8 { // each entry is under the cap, all of them are not
+				scripts[fmt.Sprint("file", i)] = strings.Repeat("\x00", 30<<10)
+			}
+			return good(t, debtest.Deb{Scripts: scripts})
+		}},
+		{name: "control entry declaring more than MaxControlSize", want: tooLarge, lim: debpkg.Limits{MaxControlSize: 4 << 10}, deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Scripts: map[string]string{"templates": strings.Repeat("x", 5<<10)}})
+		}},
+		{name: "data bomb past MaxDataSize", want: tooLarge, lim: debpkg.Limits{MaxDataSize: 1 << 20}, deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Compression: "zst", Files: []debtest.File{{Path: "/zeros", Data: make([]byte, 8<<20)}}})
+		}},
+		{name: "data bomb in xz", want: tooLarge, lim: debpkg.Limits{MaxDataSize: 1 << 20}, deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{Files: []debtest.File{{Path: "/zeros", Data: make([]byte, 4<<20)}}})
+		}},
+		{name: "data.tar is not a tar", want: tarErr, deb: func(t *testing.T) []byte {
+			return good(t, debtest.Deb{RawDataTar: bytes.Repeat([]byte("garbage!"), 200)})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readDeb(tc.deb(t), tc.lim)
+			if err == nil {
+				t.Fatal("read succeeded; want an error")
+			}
+			t.Logf("error: %v", err)
+			var fe *debpkg.FormatError
+			switch tc.want {
+			case formatErr:
+				if !errors.As(err, &fe) {
+					t.Fatalf("error %v (%T) is not a *FormatError", err, err)
+				}
+				if fe.Member != tc.member {
+					t.Errorf("FormatError.Member = %q, want %q", fe.Member, tc.member)
+				}
+			case tooLarge:
+				if !errors.Is(err, debpkg.ErrTooLarge) {
+					t.Fatalf("error %v does not wrap ErrTooLarge", err)
+				}
+			case tarErr:
+				if errors.Is(err, debpkg.ErrTooLarge) {
+					t.Fatalf("error %v wraps ErrTooLarge; want a tar error", err)
+				}
+			}
+		})
+	}
+}
+
+// TestDebReaderFixtures reads .debs that dpkg-deb built (see testdata/deb/README.md).
+func TestDebReaderFixtures(t *testing.T) {
+	wantEntries := []string{
+		"./", "./etc/", "./etc/hello.conf", "./usr/", "./usr/bin/", "./usr/bin/hello",
+		"./usr/share/", "./usr/share/doc/", "./usr/share/doc/hello/",
+		"./usr/share/doc/hello/copyright", "./usr/bin/hi",
+	}
+	for _, name := range []string{"hello_xz.deb", "hello_zstd.deb", "hello_gzip.deb"} {
+		t.Run(name, func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("testdata", "deb", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, entries, err := readDeb(b, debpkg.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkHello(t, c, entries, wantEntries)
+		})
+	}
+}
+
+func checkHello(t *testing.T, c *debpkg.ControlArchive, entries []entry, wantEntries []string) {
+	t.Helper()
+	if got := c.Control.Get("Depends"); got != "libc6 (>= 2.36)" {
+		t.Errorf("Depends = %q", got)
+	}
+	if got := c.Control.Get("Description"); got != "fixture built by dpkg-deb\n A tiny package for the .deb reader tests." {
+		t.Errorf("Description = %q", got)
+	}
+	if got := string(c.Files["postinst"]); got != "#!/bin/sh\nset -e\necho configured\n" {
+		t.Errorf("postinst = %q", got)
+	}
+	if c.Modes["postinst"] != 0o755 {
+		t.Errorf("postinst mode = %o, want 755", c.Modes["postinst"])
+	}
+	if got := string(c.Files["conffiles"]); got != "/etc/hello.conf\n" {
+		t.Errorf("conffiles = %q", got)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name)
+		switch e.Name {
+		case "./usr/bin/hello":
+			if e.Data != "#!/bin/sh\necho hello\n" || e.Mode != 0o755 || e.Uname != "root" {
+				t.Errorf("./usr/bin/hello = %+v", e)
+			}
+		case "./usr/bin/hi":
+			if e.Type != tar.TypeSymlink || e.Linkname != "hello" {
+				t.Errorf("./usr/bin/hi = %+v", e)
+			}
+		}
+	}
+	if diff := cmp.Diff(wantEntries, names); diff != "" {
+		t.Errorf("entries (-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,474 @@
+package debtest
+
+import (
+	"bytes"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http/httptest"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/plinth-build/plinth/debpkg"
+)
+
+// DefaultDate is the Date of a Suite that gives none: 2024-01-01 UTC, the
+// same instant as ModTimeUnix.
+var DefaultDate = time.Unix(ModTimeUnix, 0).UTC()
+
+// Suite is one dists/<Name> directory of a fake archive. The zero values
+// of everything but Name give a plausible suite.
+type Suite struct {
+	Name     string // directory under dists/, e.g. "bookworm"
+	Codename string // default Name
+	// Components of the suite, default ["main"]. Debs go into the first.
+	Components []string
+	// Archs of the binary-ARCH indexes. Default: the architectures of the
+	// debs ("all" aside), or ["amd64"] when there are none. A deb of an
+	// architecture not listed here is an error; "all" debs go into every
+	// architecture's index.
+	Archs []string
+	// Debs are the suite's packages, in Components[0]. The Packages stanza
+	// of each is the control file of the built .deb (as dpkg-scanpackages
+	// reads it), or Deb.Control when the built .deb has no readable control.
+	Debs []Deb
+	// ByComponent holds packages of other components, by component name;
+	// each name must be listed in Components.
+	ByComponent map[string][]Deb
+	Date        time.Time // default DefaultDate; must be after 2020-01-01, when the test keys were made
+	ValidUntil  time.Time // zero: no Valid-Until field
+	// AcquireByHash writes "Acquire-By-Hash: yes" and serves every index
+	// also at its by-hash/SHA256/<hex> path. Off, there are no by-hash
+	// files at all, so Requests shows which path a client used.
+	AcquireByHash bool
+}
+
+// Tamper lists ways to make an archive hostile or flaky. The zero value is
+// an honest archive; every switch is independent.
+type Tamper struct {
+	WrongKey           bool // sign with the unrelated "wrong" key; PublicKey stays the archive key
+	UnsignedTextBefore bool // InRelease starts with an unsigned Release paragraph before the signed message
+	UnsignedTextAfter  bool // InRelease ends with an unsigned SHA256 section after the signature
+	SHA1Signature      bool // signatures use SHA-1 (otherwise valid)
+	ExpiredKey         bool // sign with the expired key; PublicKey is that key
+	ExpiredValidUntil  bool // Valid-Until is a minute before Now()
+	FutureDate         bool // Date is a day after Now()
+	WrongSuite         bool // Suite and Codename fields are "wrong-<Name>"
+	NoSHA256           bool // Release has MD5Sum but no SHA256 section
+	CorruptIndex       bool // every Packages file served has a byte flipped (same size, wrong hash)
+	WrongIndexSize     bool // Release declares every index one byte longer than served (hash right)
+	// IndexBiggerThanDeclared serves every index with 4 KiB of junk after
+	// the bytes Release declares (whose size and hash are right).
+	IndexBiggerThanDeclared bool
+	CorruptDeb              bool // every .deb served has a byte flipped (same size, wrong hash)
+	DetachedOnly            bool // no InRelease: only Release and Release.gpg
+
+	// The switches below fail the first request(s) of every path once,
+	// in this order when combined; later requests are served normally.
+	HTTP500Once         bool // 500 Internal Server Error
+	TooManyRequestsOnce bool // 429 Too Many Requests with "Retry-After: 1"
+	// ResetMidBody cuts the first full response of every .deb after half
+	// its bytes: the connection is hijacked and closed.
+	ResetMidBody bool
+	// RangeIgnored answers a Range request with 200 and the whole file.
+	RangeIgnored bool
+
+	// EditStanza, if set, edits every Packages stanza (after Filename,
+	// Size, MD5sum and SHA256 are set) before the indexes are written.
+	EditStanza func(suite string, p *debpkg.Paragraph)
+	// EditRelease, if set, edits every Release paragraph before signing.
+	EditRelease func(suite string, p *debpkg.Paragraph)
+}
+
+// Archive is a signed apt archive served on loopback, closed with
+// t.Cleanup.
+type Archive struct {
+	URL       string           // mirror root, "http://127.0.0.1:PORT"
+	PublicKey []byte           // armored public key that verifies the archive (see Tamper.WrongKey)
+	Server    *httptest.Server // the server behind URL
+	// Debs holds the built .deb bytes (untampered) by pool Filename.
+	Debs map[string][]byte
+	// Packages holds the Packages stanzas (untampered) by suite name, in
+	// index order, every component and architecture.
+	Packages map[string][]debpkg.Paragraph
+
+	now    time.Time
+	tamper Tamper
+
+	mu       sync.Mutex
+	files    map[string][]byte // served bytes by path without the leading "/"
+	requests []string
+	seen     map[string]int // requests per path
+}
+
+// NewArchive builds suites into a signed archive (see Suite), tampered
+// with as tamper says, and serves it on loopback:
+//
+//	dists/SUITE/{InRelease,Release,Release.gpg}
+//	dists/SUITE/COMP/binary-ARCH/{Packages,Packages.gz,Packages.xz}
+//	dists/SUITE/COMP/binary-ARCH/by-hash/SHA256/<hex>   (AcquireByHash)
+//	pool/COMP/<prefix>/<source>/<name>_<version>_<arch>.deb
+//
+// Any error is fatal to t.
+func NewArchive(t testing.TB, suites []Suite, tamper Tamper) *Archive {
+	t.Helper()
+	a, err := buildArchive(t, suites, tamper)
+	if err != nil {
+		t.Fatalf("building fake archive: %v", err)
+	}
+	a.Server = httptest.NewServer(a)
+	t.Cleanup(a.Server.Close)
+	a.URL = a.Server.URL
+	return a
+}
+
+// Now returns a reference time at which the archive is valid: an hour after
+// the latest suite Date, and before every suite's ValidUntil.
+func (a *Archive) Now() time.Time { return a.now }
+
+// Requests returns the paths requested so far ("/dists/bookworm/InRelease"),
+// in order, failed ones included.
+func (a *Archive) Requests() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.requests)
+}
+
+// Put serves data at path (relative to the mirror root) from now on,
+// replacing what was there. Nothing is re-signed or re-hashed.
+func (a *Archive) Put(path string, data []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.files[strings.TrimPrefix(path, "/")] = data
+}
+
+// Delete stops serving path: requests for it get 404 from now on.
+func (a *Archive) Delete(path string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.files, strings.TrimPrefix(path, "/"))
+}
+
+// archiveBuilder carries the state of one NewArchive call.
+type archiveBuilder struct {
+	tamper Tamper
+	now    time.Time
+	files  map[string][]byte
+	debs   map[string][]byte
+}
+
+func buildArchive(t testing.TB, suites []Suite, tamper Tamper) (*Archive, error) {
+	if len(suites) == 0 {
+		return nil, fmt.Errorf("no suites: give at least one Suite")
+	}
+	keys, err := loadKeys()
+	if err != nil {
+		return nil, err
+	}
+	signer, trusted := keys.Archive, keys.Archive
+	switch {
+	case tamper.WrongKey:
+		signer = keys.Wrong
+	case tamper.ExpiredKey:
+		signer, trusted = keys.Expired, keys.Expired
+	}
+	pub, err := armoredPublicKeys(trusted)
+	if err != nil {
+		return nil, err
+	}
+	for i := range suites {
+		if suites[i], err = withDefaults(suites[i]); err != nil {
+			return nil, err
+		}
+	}
+	b := &archiveBuilder{tamper: tamper, now: referenceTime(suites), files: map[string][]byte{}, debs: map[string][]byte{}}
+	a := &Archive{PublicKey: pub, Debs: b.debs, Packages: map[string][]debpkg.Paragraph{},
+		now: b.now, tamper: tamper, seen: map[string]int{}}
+	for _, s := range suites {
+		if _, dup := a.Packages[s.Name]; dup {
+			return nil, fmt.Errorf("suite %s given twice", s.Name)
+		}
+		stanzas, err := b.suite(s, signer)
+		if err != nil {
+			return nil, fmt.Errorf("suite %s: %w", s.Name, err)
+		}
+		a.Packages[s.Name] = stanzas
+	}
+	a.files = b.files
+	return a, nil
+}
+
+// withDefaults fills in a suite's defaults and checks it.
+func withDefaults(s Suite) (Suite, error) {
+	if s.Name == "" || strings.ContainsAny(s.Name, "/ \n") {
+		return s, fmt.Errorf("suite name %q: give a name such as \"bookworm\"", s.Name)
+	}
+	if s.Codename == "" {
+		s.Codename = s.Name
+	}
+	if len(s.Components) == 0 {
+		s.Components = []string{"main"}
+	}
+	for comp := range s.ByComponent {
+		if !slices.Contains(s.Components, comp) {
+			return s, fmt.Errorf("suite %s: ByComponent names %q, which is not in Components %v", s.Name, comp, s.Components)
+		}
+	}
+	if s.Date.IsZero() {
+		s.Date = DefaultDate
+	}
+	return s, nil
+}
+
+// referenceTime is an hour after the latest Date, kept before every
+// ValidUntil.
+func referenceTime(suites []Suite) time.Time {
+	var now time.Time
+	for _, s := range suites {
+		if d := s.Date.Add(time.Hour); d.After(now) {
+			now = d
+		}
+	}
+	for _, s := range suites {
+		if !s.ValidUntil.IsZero() && !now.Before(s.ValidUntil) {
+			now = s.ValidUntil.Add(-time.Second)
+		}
+	}
+	return now.UTC()
+}
+
+// builtDeb is one .deb of a suite with its index stanza.
+type builtDeb struct {
+	component string
+	arch      string
+	stanza    debpkg.Paragraph
+}
+
+// suite writes the pool files, indexes and signed Release files of s and
+// returns its stanzas.
+func (b *archiveBuilder) suite(s Suite, signer *signingKey) ([]debpkg.Paragraph, error) {
+	var built []builtDeb
+	for _, comp := range s.Components {
+		debs := s.ByComponent[comp]
+		if comp == s.Components[0] {
+			debs = append(slices.Clone(s.Debs), debs...)
+		}
+		for i, d := range debs {
+			bd, err := b.pool(s.Name, comp, d)
+			if err != nil {
+				return nil, fmt.Errorf("component %s, deb %d: %w", comp, i, err)
+			}
+			built = append(built, bd)
+		}
+	}
+	if len(s.Archs) == 0 {
+		s.Archs = debArchs(built)
+	}
+	for _, bd := range built {
+		if bd.arch != "all" && !slices.Contains(s.Archs, bd.arch) {
+			return nil, fmt.Errorf("package %s is for %s, which is not in Archs %v", bd.stanza.Get("Package"), bd.arch, s.Archs)
+		}
+	}
+	var entries []releaseEntry
+	var stanzas []debpkg.Paragraph
+	for _, comp := range s.Components {
+		for _, arch := range s.Archs {
+			var index []debpkg.Paragraph
+			for _, bd := range built {
+				if bd.component == comp && (bd.arch == arch || bd.arch == "all") {
+					index = append(index, bd.stanza)
+				}
+			}
+			stanzas = append(stanzas, index...)
+			es, err := b.indexes(s, comp, arch, index)
+			if err != nil {
+				return nil, err
+			}
+			entries = append(entries, es...)
+		}
+	}
+	return stanzas, b.release(s, entries, signer)
+}
+
+// debArchs returns the architectures of built, "all" aside, or ["amd64"].
+func debArchs(built []builtDeb) []string {
+	var archs []string
+	for _, bd := range built {
+		if bd.arch != "all" && !slices.Contains(archs, bd.arch) {
+			archs = append(archs, bd.arch)
+		}
+	}
+	if len(archs) == 0 {
+		return []string{"amd64"}
+	}
+	slices.Sort(archs)
+	return archs
+}
+
+// pool builds d, stores it at its pool path and returns its stanza.
+func (b *archiveBuilder) pool(suite, comp string, d Deb) (builtDeb, error) {
+	data, err := d.Build()
+	if err != nil {
+		return builtDeb{}, err
+	}
+	control := d.Control
+	if c, err := debpkg.NewDebReader(bytes.NewReader(data), debpkg.Limits{}).Control(); err == nil {
+		control = c.Control
+	}
+	stanza := debpkg.Paragraph{Fields: slices.Clone(control.Fields)}
+	name, version, arch := stanza.Get("Package"), stanza.Get("Version"), stanza.Get("Architecture")
+	if name == "" || version == "" || arch == "" {
+		return builtDeb{}, fmt.Errorf("control needs Package, Version and Architecture, got %q %q %q", name, version, arch)
+	}
+	filename := poolPath(comp, stanza)
+	if prev, ok := b.debs[filename]; ok && !bytes.Equal(prev, data) {
+		return builtDeb{}, fmt.Errorf("two different .debs at %s: give them different versions", filename)
+	}
+	b.debs[filename] = data
+	b.files[filename] = data
+	if b.tamper.CorruptDeb {
+		b.files[filename] = flipByte(data)
+	}
+	md5sum, sha := md5.Sum(data), sha256.Sum256(data)
+	stanza.Set("Filename", filename)
+	stanza.Set("Size", fmt.Sprint(len(data)))
+	stanza.Set("MD5sum", hex.EncodeToString(md5sum[:]))
+	stanza.Set("SHA256", hex.EncodeToString(sha[:]))
+	if b.tamper.EditStanza != nil {
+		b.tamper.EditStanza(suite, &stanza)
+	}
+	return builtDeb{component: comp, arch: arch, stanza: stanza}, nil
+}
+
+// poolPath returns pool/COMP/<prefix>/<source>/<name>_<version>_<arch>.deb,
+// the version without its epoch, as Debian's archive lays packages out.
+func poolPath(comp string, stanza debpkg.Paragraph) string {
+	name := stanza.Get("Package")
+	src, _, _ := strings.Cut(stanza.Get("Source"), " ")
+	if src == "" {
+		src = name
+	}
+	prefix := src[:1]
+	if strings.HasPrefix(src, "lib") && len(src) > 3 {
+		prefix = src[:4]
+	}
+	version := stanza.Get("Version")
+	if _, v, ok := strings.Cut(version, ":"); ok {
+		version = v
+	}
+	return path.Join("pool", comp, prefix, src, fmt.Sprintf("%s_%s_%s.deb", name, version, stanza.Get("Architecture")))
+}
+
+// releaseEntry is one file line of a Release file.
+type releaseEntry struct {
+	path   string // relative to dists/SUITE
+	size   int64  // as declared
+	md5    string
+	sha256 string
+}
+
+// indexes writes COMP/binary-ARCH/Packages{,.gz,.xz} (and their by-hash
+// copies) and returns their Release entries.
+func (b *archiveBuilder) indexes(s Suite, comp, arch string, stanzas []debpkg.Paragraph) ([]releaseEntry, error) {
+	var text bytes.Buffer
+	for i, p := range stanzas {
+		if i > 0 {
+			text.WriteByte('\n')
+		}
+		text.WriteString(p.String())
+	}
+	dir := path.Join(comp, "binary-"+arch)
+	var entries []releaseEntry
+	for _, compression := range []string{"none", "gz", "xz"} {
+		data, err := Compress(compression, text.Bytes())
+		if err != nil {
+			return nil, err
+		}
+		md5sum, sha := md5.Sum(data), sha256.Sum256(data)
+		e := releaseEntry{path: path.Join(dir, "Packages"+Ext(compression)), size: int64(len(data)),
+			md5: hex.EncodeToString(md5sum[:]), sha256: hex.EncodeToString(sha[:])}
+		served := b.tamperIndex(data)
+		if b.tamper.WrongIndexSize {
+			e.size++
+		}
+		b.files[path.Join("dists", s.Name, e.path)] = served
+		if s.AcquireByHash {
+			b.files[path.Join("dists", s.Name, dir, "by-hash", "SHA256", e.sha256)] = served
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// tamperIndex returns the bytes served for an index whose Release entry
+// describes data.
+func (b *archiveBuilder) tamperIndex(data []byte) []byte {
+	if b.tamper.CorruptIndex {
+		data = flipByte(data)
+	}
+	if b.tamper.IndexBiggerThanDeclared {
+		data = append(slices.Clone(data), bytes.Repeat([]byte("junk\n"), 4096/5+1)[:4096]...)
+	}
+	return data
+}
+
+// flipByte returns a copy of data with its middle byte inverted (an empty
+// input gets one byte).
+func flipByte(data []byte) []byte {
+	if len(data) == 0 {
+		return []byte{0xff}
+	}
+	out := slices.Clone(data)
+	out[len(out)/2] ^= 0xff
+	return out
+}
+
+// releaseDate is the layout of Release dates.
+const releaseDate = "Mon, 02 Jan 2006 15:04:05 UTC"
+
+// releaseParagraph returns the Release paragraph of s listing entries.
+func (b *archiveBuilder) releaseParagraph(s Suite, entries []releaseEntry) debpkg.Paragraph {
+	suite, codename, date, validUntil := s.Name, s.Codename, s.Date, s.ValidUntil
+	if b.tamper.WrongSuite {
+		suite, codename = "wrong-"+s.Name, "wrong-"+s.Codename
+	}
+	if b.tamper.FutureDate {
+		date = b.now.Add(24 * time.Hour)
+	}
+	if b.tamper.ExpiredValidUntil {
+		validUntil = b.now.Add(-time.Minute)
+	}
+	var p debpkg.Paragraph
+	p.Set("Origin", "plinth-test")
+	p.Set("Label", "plinth-test")
+	p.Set("Suite", suite)
+	p.Set("Codename", codename)
+	p.Set("Date", date.UTC().Format(releaseDate))
+	if !validUntil.IsZero() {
+		p.Set("Valid-Until", validUntil.UTC().Format(releaseDate))
+	}
+	if s.AcquireByHash {
+		p.Set("Acquire-By-Hash", "yes")
+	}
+	p.Set("Architectures", strings.Join(s.Archs, " "))
+	p.Set("Components", strings.Join(s.Components, " "))
+	p.Set("Description", "plinth test archive "+s.Name)
+	var md5s, shas strings.Builder
+	for _, e := range entries {
+		fmt.Fprintf(&md5s, "\n %s %8d %s", e.md5, e.size, e.path)
+		fmt.Fprintf(&shas, "\n %s %8d %s", e.sha256, e.size, e.path)
+	}
+	p.Set("MD5Sum", md5s.String())
+	if !b.tamper.NoSHA256 {
+		p.Set("SHA256", shas.String())
+	}
+	if b.tamper.EditRelease != nil {
+		b.tamper.EditRelease(s.Name, &p)
+	}
+	return p
+}
