@@ -66,11 +66,11 @@ func TestBuiltinShapes(t *testing.T) {
 		{"jammy", minbase("ubuntu", "jammy")},
 		{"noble", minbase("ubuntu", "noble")},
 		{"static", func(r *Recipe) string {
-			got := fmt.Sprint(r.Source.Suite, r.Packages.Variant, r.Packages.Include, r.Packages.FilesOnly, r.Rootfs.Configure, r.Rootfs.Users, r.Image.Cmd, r.Image.User)
+			got := words(r.Source.Suite, r.Packages.Variant, r.Packages.Include, r.Packages.FilesOnly, r.Rootfs.Configure, r.Rootfs.Users, r.Image.Cmd, r.Image.User)
 			return cmp.Diff("bookworm none [base-files netbase tzdata ca-certificates] [base-files tzdata ca-certificates] none [{nonroot 65532 65532 /home/nonroot /sbin/nologin}] [] 0", got)
 		}},
 		{"busybox", func(r *Recipe) string {
-			got := fmt.Sprint(r.Source.Suite, r.Packages.Variant, r.Packages.Include, r.Rootfs.Configure, r.Image.Cmd)
+			got := words(r.Source.Suite, r.Packages.Variant, r.Packages.Include, r.Rootfs.Configure, r.Image.Cmd)
 			return cmp.Diff("bookworm none [busybox] none [/bin/sh]", got)
 		}},
 	}
@@ -87,11 +87,14 @@ func TestBuiltinShapes(t *testing.T) {
 	}
 }
 
+// words prints values separated by single spaces.
+func words(v ...any) string { return strings.TrimSpace(fmt.Sprintln(v...)) }
+
 // minbase checks the shape of a dpkg-and-apt base.
 func minbase(distro, suite string) func(r *Recipe) string {
 	return func(r *Recipe) string {
-		got := fmt.Sprint(r.Source.Distro, r.Source.Suite, r.Source.Components, r.Packages.Variant, r.Rootfs.Configure, r.Rootfs.MergedUsr, r.Image.Cmd)
-		return cmp.Diff(fmt.Sprint(distro, suite, "[main] minbase chroot true [/bin/bash]"), got)
+		got := words(r.Source.Distro, r.Source.Suite, r.Source.Components, r.Packages.Variant, r.Rootfs.Configure, r.Rootfs.MergedUsr, r.Image.Cmd)
+		return cmp.Diff(words(distro, suite, "[main] minbase chroot true [/bin/bash]"), got)
 	}
 }
 

@@ -64,8 +64,11 @@ func fillUserGIDs(r *Recipe, data []byte) error {
 	return nil
 }
 
-// typeErrorRE matches BurntSushi/toml's type mismatch message.
-var typeErrorRE = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "(.*)"\): incompatible types: TOML value has type (.+); destination has type (.+)$`)
+// BurntSushi/toml's type mismatch messages, for a value and for a table.
+var (
+	typeErrorRE  = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "(.*)"\): incompatible types: TOML value has type (.+); destination has type (.+)$`)
+	tableErrorRE = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "(.*)"\): type mismatch for .*: expected table but found (.+)$`)
+)
 
 // decodeError rewrites a toml error to name the file and key in words a
 // recipe author knows.
@@ -79,13 +82,21 @@ func decodeError(file string, err error) error {
 		return fmt.Errorf("recipe %s: line %d: %s", file, pe.Position.Line, msg)
 	}
 	if m := typeErrorRE.FindStringSubmatch(err.Error()); m != nil {
-		where := ""
-		if m[1] != "" {
-			where = "line " + m[1] + ": "
-		}
-		return fmt.Errorf("recipe %s: %s%s: want %s, got %s", file, where, m[2], tomlDest(m[4]), tomlValue(m[3]))
+		return typeError(file, m[1], m[2], tomlDest(m[4]), tomlValue(m[3]))
+	}
+	if m := tableErrorRE.FindStringSubmatch(err.Error()); m != nil {
+		return typeError(file, m[1], m[2], "a table", tomlValue(m[3]))
 	}
 	return fmt.Errorf("recipe %s: %s", file, strings.TrimPrefix(err.Error(), "toml: "))
+}
+
+// typeError says which key holds a value of the wrong type, and where.
+func typeError(file, line, key, want, got string) error {
+	where := ""
+	if line != "" {
+		where = "line " + line + ": "
+	}
+	return fmt.Errorf("recipe %s: %s%s: want %s, got %s", file, where, key, want, got)
 }
 
 // tomlDest names a decoder destination type the way TOML does.

@@ -52,7 +52,7 @@ func TestParseRejects(t *testing.T) {
 		},
 		{
 			name: "unknown key in an inline table has no line",
-			toml: minimal + "image = { cmdd = [] }\n",
+			toml: "format = 1\nimage = { cmdd = [] }\n",
 			want: []string{"recipe my.toml: unknown key image.cmdd"},
 		},
 		{
@@ -63,7 +63,7 @@ func TestParseRejects(t *testing.T) {
 		{
 			name: "wrong type for a table",
 			toml: "format = 1\nsource = 3\n",
-			want: []string{"recipe my.toml:", "source", "want a table, got an integer"},
+			want: []string{"recipe my.toml: line 2: source: want a table, got an integer"},
 		},
 		{
 			name: "wrong type in a list",
@@ -73,7 +73,7 @@ func TestParseRejects(t *testing.T) {
 		{
 			name: "syntax error",
 			toml: "format = 1\n[source\n",
-			want: []string{"recipe my.toml: line 2:"},
+			want: []string{"recipe my.toml: line 3: expected '.' or ']' to end table name"},
 		},
 	}
 	for _, tt := range tests {

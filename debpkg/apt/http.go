@@ -10,7 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -28,7 +28,7 @@ func (e *transientError) Unwrap() error { return e.err }
 // spent or ctx is done. It returns the last error without its transient mark.
 func (c *Client) retry(ctx context.Context, url string, attempt func(ctx context.Context) error) error {
 	for n := 0; ; n++ {
-		err := c.withStallTimeout(ctx, attempt)
+		err := attempt(ctx)
 		if err == nil {
 			return nil
 		}
@@ -58,27 +58,18 @@ func (c *Client) retry(ctx context.Context, url string, attempt func(ctx context
 	}
 }
 
-// withStallTimeout gives attempt a context that is cancelled when the
-// returned body reader makes no progress for StallTimeout.
-func (c *Client) withStallTimeout(ctx context.Context, attempt func(ctx context.Context) error) error {
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	return attempt(actx)
-}
-
 // stallReader cancels its request when Read makes no progress for d.
 type stallReader struct {
 	r       io.Reader
 	d       time.Duration
 	timer   *time.Timer
-	stalled sync.Once
-	fired   bool
+	stalled atomic.Bool
 }
 
 func newStallReader(r io.Reader, d time.Duration, cancel context.CancelFunc) *stallReader {
 	s := &stallReader{r: r, d: d}
 	s.timer = time.AfterFunc(d, func() {
-		s.stalled.Do(func() { s.fired = true })
+		s.stalled.Store(true)
 		cancel()
 	})
 	return s
@@ -175,7 +166,7 @@ func (c *Client) getBytes(ctx context.Context, url string) ([]byte, error) {
 // broken connection is transient, the caller's cancellation is not.
 func bodyError(ctx context.Context, url string, sr *stallReader, err error) error {
 	sr.stop()
-	if sr.fired {
+	if sr.stalled.Load() {
 		return &transientError{err: fmt.Errorf("fetching %s: no data for %v", url, sr.d)}
 	}
 	if ctx.Err() != nil {

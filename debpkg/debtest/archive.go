@@ -2,9 +2,14 @@ package debtest
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/md5"
+	_ "crypto/sha1" // SHA-1 signatures for Tamper.SHA1Signature
 	"crypto/sha256"
+	_ "crypto/sha512" // SHA-512 signatures
+	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"path"
@@ -14,6 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/plinth-build/plinth/debpkg"
 )
 
@@ -251,7 +259,7 @@ type builtDeb struct {
 
 // suite writes the pool files, indexes and signed Release files of s and
 // returns its stanzas.
-func (b *archiveBuilder) suite(s Suite, signer *signingKey) ([]debpkg.Paragraph, error) {
+func (b *archiveBuilder) suite(s Suite, signer *openpgp.Entity) ([]debpkg.Paragraph, error) {
 	var built []builtDeb
 	for _, comp := range s.Components {
 		debs := s.ByComponent[comp]
@@ -471,4 +479,206 @@ func (b *archiveBuilder) releaseParagraph(s Suite, entries []releaseEntry) debpk
 		b.tamper.EditRelease(s.Name, &p)
 	}
 	return p
+}
+
+// release writes dists/SUITE/{Release,Release.gpg,InRelease}.
+func (b *archiveBuilder) release(s Suite, entries []releaseEntry, signer *openpgp.Entity) error {
+	text := []byte(b.releaseParagraph(s, entries).String())
+	hash := crypto.SHA512
+	if b.tamper.SHA1Signature {
+		hash = crypto.SHA1
+	}
+	detached, err := detachSign(signer, hash, s.Date, text)
+	if err != nil {
+		return err
+	}
+	dir := path.Join("dists", s.Name)
+	b.files[path.Join(dir, "Release")] = text
+	b.files[path.Join(dir, "Release.gpg")] = detached
+	if b.tamper.DetachedOnly {
+		return nil
+	}
+	in, err := clearSign(signer, hash, s.Date, text)
+	if err != nil {
+		return err
+	}
+	if b.tamper.UnsignedTextBefore {
+		in = append([]byte("Origin: unsigned\nSuite: "+s.Name+"\n\n"), in...)
+	}
+	if b.tamper.UnsignedTextAfter {
+		in = append(in, "\nSHA256:\n "+strings.Repeat("0", 64)+" 1 main/binary-amd64/Packages\n"...)
+	}
+	b.files[path.Join(dir, "InRelease")] = in
+	return nil
+}
+
+// keyFiles are the committed test keys (see testdata/README.md).
+//
+//go:embed testdata/archive-key.asc testdata/wrong-key.asc testdata/expired-key.asc
+var keyFiles embed.FS
+
+// Keys are the test keys committed in testdata, private parts included.
+// Archive signs honest archives; Wrong is unrelated to it; Expired expired
+// on 2021-12-31. All are RSA-3072 keys created on 2020-01-01.
+type Keys struct {
+	Archive, Wrong, Expired *openpgp.Entity
+}
+
+// LoadKeys returns the test keys. Any error is fatal to t.
+func LoadKeys(t testing.TB) Keys {
+	t.Helper()
+	k, err := loadKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func loadKeys() (Keys, error) {
+	var k Keys
+	for _, f := range []struct {
+		name string
+		dst  **openpgp.Entity
+	}{{"archive", &k.Archive}, {"wrong", &k.Wrong}, {"expired", &k.Expired}} {
+		file := "testdata/" + f.name + "-key.asc"
+		data, err := keyFiles.ReadFile(file)
+		if err != nil {
+			return k, fmt.Errorf("reading test key: %w", err)
+		}
+		el, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(data))
+		if err != nil {
+			return k, fmt.Errorf("reading test key %s: %w", file, err)
+		}
+		if len(el) != 1 || el[0].PrivateKey == nil {
+			return k, fmt.Errorf("reading test key %s: want one private key, found %d keys", file, len(el))
+		}
+		*f.dst = el[0]
+	}
+	return k, nil
+}
+
+// ArmoredPublicKeys returns an armored keyring of the public parts of keys.
+// Any error is fatal to t.
+func ArmoredPublicKeys(t testing.TB, keys ...*openpgp.Entity) []byte {
+	t.Helper()
+	out, err := armoredPublicKeys(keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func armoredPublicKeys(keys ...*openpgp.Entity) ([]byte, error) {
+	var out bytes.Buffer
+	w, err := armor.Encode(&out, openpgp.PublicKeyType, nil)
+	if err != nil {
+		return nil, fmt.Errorf("armoring public keys: %w", err)
+	}
+	for _, k := range keys {
+		if err := k.Serialize(w); err != nil {
+			return nil, fmt.Errorf("writing public key %s: %w", k.PrimaryKey.KeyIdString(), err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("armoring public keys: %w", err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// ClearSign returns text clear-signed by key's primary key with hash, the
+// signature made at date, as an InRelease file is. Expired keys and SHA-1
+// are allowed. Any error is fatal to t.
+func ClearSign(t testing.TB, key *openpgp.Entity, hash crypto.Hash, date time.Time, text []byte) []byte {
+	t.Helper()
+	out, err := clearSign(key, hash, date, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// DetachSign returns an armored detached binary signature of data by key's
+// primary key with hash, made at date, as a Release.gpg file is. Expired
+// keys and SHA-1 are allowed. Any error is fatal to t.
+func DetachSign(t testing.TB, key *openpgp.Entity, hash crypto.Hash, date time.Time, data []byte) []byte {
+	t.Helper()
+	out, err := detachSign(key, hash, date, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func detachSign(key *openpgp.Entity, hash crypto.Hash, date time.Time, data []byte) ([]byte, error) {
+	return signature(key, hash, date, packet.SigTypeBinary, data)
+}
+
+// clearSign writes the cleartext signature framework of RFC 4880 7: the
+// text dash-escaped, signed as canonical text (CRLF line ends, trailing
+// white space and the final line end left out).
+func clearSign(key *openpgp.Entity, hash crypto.Hash, date time.Time, text []byte) ([]byte, error) {
+	name, ok := map[crypto.Hash]string{crypto.SHA1: "SHA1", crypto.SHA256: "SHA256", crypto.SHA512: "SHA512"}[hash]
+	if !ok {
+		return nil, fmt.Errorf("clear-signing: hash %v: use SHA1, SHA256 or SHA512", hash)
+	}
+	var out, canonical bytes.Buffer
+	out.WriteString("-----BEGIN PGP SIGNED MESSAGE-----\nHash: " + name + "\n\n")
+	for i, line := range strings.Split(strings.TrimSuffix(string(text), "\n"), "\n") {
+		if i > 0 {
+			canonical.WriteString("\r\n")
+		}
+		canonical.WriteString(strings.TrimRight(line, " \t\r"))
+		if strings.HasPrefix(line, "-") {
+			out.WriteString("- ")
+		}
+		out.WriteString(line)
+		out.WriteByte('\n')
+	}
+	sig, err := signature(key, hash, date, packet.SigTypeText, canonical.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	out.Write(sig)
+	return out.Bytes(), nil
+}
+
+// signature returns an armored v4 signature of data (already canonical for
+// SigTypeText) by key's primary key. It signs directly with the key
+// packet, so expired keys and SHA-1 work, and deterministically.
+func signature(key *openpgp.Entity, hash crypto.Hash, date time.Time, typ packet.SignatureType, data []byte) ([]byte, error) {
+	priv := key.PrivateKey
+	if priv == nil {
+		return nil, errors.New("signing: the key has no private part")
+	}
+	if !hash.Available() {
+		return nil, fmt.Errorf("signing: hash %v is not linked in", hash)
+	}
+	sig := &packet.Signature{
+		Version:      4,
+		SigType:      typ,
+		PubKeyAlgo:   priv.PubKeyAlgo,
+		Hash:         hash,
+		CreationTime: date.UTC().Truncate(time.Second),
+		IssuerKeyId:  &priv.KeyId,
+	}
+	h := hash.New()
+	h.Write(data)
+	deterministic := false
+	if err := sig.Sign(h, priv, &packet.Config{NonDeterministicSignaturesViaNotation: &deterministic}); err != nil {
+		return nil, fmt.Errorf("signing with key %s: %w", priv.KeyIdString(), err)
+	}
+	var out bytes.Buffer
+	w, err := armor.Encode(&out, "PGP SIGNATURE", nil)
+	if err != nil {
+		return nil, fmt.Errorf("armoring signature: %w", err)
+	}
+	if err := sig.Serialize(w); err != nil {
+		return nil, fmt.Errorf("writing signature: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("armoring signature: %w", err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
 }

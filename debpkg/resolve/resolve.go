@@ -96,7 +96,7 @@ func Resolve(cands []Candidate, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	seeds, err := cfg.seeds()
+	seeds, virtual, err := cfg.seeds()
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func Resolve(cands []Candidate, opts Options) (*Plan, error) {
 	var firstErr error
 	for pass := 0; pass < maxPasses; pass++ {
 		s := newSolver(cfg, banned)
-		err := s.solve(seeds)
+		err := s.solve(seeds, virtual)
 		if err == nil {
 			return s.plan(), nil
 		}

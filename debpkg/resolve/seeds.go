@@ -15,6 +15,7 @@ type config struct {
 	filesOnly map[string]bool
 	avoid     map[string]bool
 	pins      map[string]debpkg.Version
+	pinFrom   map[string]string // "pin" or "include"
 	variant   string
 	include   []string // names of Include, in order, without versions
 }
@@ -26,6 +27,7 @@ func newConfig(idx *index, opts Options) (*config, error) {
 		filesOnly: set(opts.FilesOnly),
 		avoid:     set(opts.Avoid),
 		pins:      map[string]debpkg.Version{},
+		pinFrom:   map[string]string{},
 		variant:   opts.Variant,
 	}
 	switch opts.Variant {
@@ -71,6 +73,9 @@ func (cfg *config) pin(name, s, from string) error {
 		return fmt.Errorf("resolving: %s is pinned to both %s and %s; keep one", name, old, v)
 	}
 	cfg.pins[name] = v
+	if cfg.pinFrom[name] == "" {
+		cfg.pinFrom[name] = from
+	}
 	return nil
 }
 
@@ -88,7 +93,10 @@ func (cfg *config) checkPins() error {
 			continue
 		}
 		if cfg.best(name, debpkg.Dep{Name: name}) == nil {
-			d := debpkg.Dep{Name: name, Op: debpkg.OpEq, Version: cfg.pins[name]}
+			d := cfg.pinnedDep(name)
+			if cfg.pinFrom[name] == "include" {
+				return &UnsatisfiableError{Dep: d.String(), Chain: []string{"include"}, Have: have(cs)}
+			}
 			return &UnsatisfiableError{Dep: d.String(), Have: have(cs),
 				Reason: fmt.Sprintf("the pinned version of %s is not in the archive: resolve again to update the pins", name)}
 		}
@@ -164,12 +172,10 @@ func (cfg *config) seeds() ([]seed, []debpkg.Dep, error) {
 	}
 	var out []seed
 	for _, name := range sortedKeys(why) {
-		c := cfg.best(name, debpkg.Dep{Name: name})
-		if c == nil {
-			d := cfg.pinnedDep(name)
-			return nil, nil, &UnsatisfiableError{Dep: d.String(), Chain: []string{"include"}, Have: have(cfg.idx.byName[name])}
+		// checkPins made sure every pinned real name has its version.
+		if c := cfg.best(name, debpkg.Dep{Name: name}); c != nil {
+			out = append(out, seed{c: c, why: why[name]})
 		}
-		out = append(out, seed{c: c, why: why[name]})
 	}
 	return out, virtual, nil
 }

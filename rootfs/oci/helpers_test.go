@@ -56,6 +56,35 @@ func testTar(t testing.TB) []byte {
 	return buf.Bytes()
 }
 
+// oneFileTar builds a tar holding one file, name, that says name.
+func oneFileTar(t testing.TB, name string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	h := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(name)), ModTime: epoch}
+	if err := tw.WriteHeader(h); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write([]byte(name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// newBrokenImage returns an image, of a layer of its own, whose layer fails
+// after a few bytes are read.
+func newBrokenImage(t testing.TB) v1.Image {
+	t.Helper()
+	img, err := NewImage(bytesOpener(oneFileTar(t, "broken")), arm64Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return brokenImage{img}
+}
+
 // bytesOpener opens b.
 func bytesOpener(b []byte) Opener {
 	return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }

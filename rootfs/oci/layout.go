@@ -137,6 +137,11 @@ func createLayout(ctx context.Context, dir string, desc v1.Descriptor, e layoutE
 	if err := writeIndexJSON(tmp, &index); err != nil {
 		return err
 	}
+	// An empty directory gives way (os.Rename never replaces a directory);
+	// os.Remove refuses if something appeared in it meanwhile.
+	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("replacing empty directory: %w", err)
+	}
 	if err := os.Rename(tmp, dir); err != nil {
 		return fmt.Errorf("moving the layout into place: %w", err)
 	}

@@ -1,0 +1,143 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/plinth-build/plinth/debpkg"
+	"github.com/plinth-build/plinth/recipes"
+	"github.com/plinth-build/plinth/rootfs"
+	"github.com/plinth-build/plinth/rootfs/oci"
+)
+
+// Result says what a build produced.
+type Result struct {
+	Recipe string
+	Output string
+	// Digest is the manifest (one arch) or index (several) digest; empty for dir: and tar: outputs.
+	Digest string
+	Images []ArchResult
+}
+
+// ArchResult describes the root filesystem built for one architecture.
+type ArchResult struct {
+	Arch      string
+	Packages  []InstalledPackage
+	LayerSize int64 // uncompressed tar bytes
+	Digest    string
+}
+
+// InstalledPackage is one package in the built tree.
+type InstalledPackage struct {
+	Name, Version, Architecture, Source, Suite string
+}
+
+// Build runs the whole pipeline for opts.Recipe and writes opts.Output.
+func Build(ctx context.Context, opts Options) (*Result, error) {
+	r, err := recipes.Load(opts.Recipe)
+	if err != nil {
+		return nil, err
+	}
+	archs, err := architectures(r, opts.Archs)
+	if err != nil {
+		return nil, err
+	}
+	out := opts.Output
+	if out == "" {
+		out = "oci:out/" + r.Name
+	}
+	dest, err := oci.ParseDestination(out)
+	if err != nil {
+		return nil, err
+	}
+	if !dest.IsImage() && len(archs) > 1 {
+		return nil, fmt.Errorf("output %s holds one root filesystem, but %d architectures were asked: build them one at a time (--arch)", out, len(archs))
+	}
+	a, err := openArchive(ctx, r, archNames(archs), &opts)
+	if err != nil {
+		return nil, err
+	}
+	epoch := a.epoch()
+	if opts.SourceDateEpoch != nil {
+		epoch = opts.SourceDateEpoch.UTC()
+	}
+	res := &Result{Recipe: r.Name, Output: out}
+	var trees []*rootfs.Tree
+	for _, arch := range archs {
+		tree, installed, err := buildTree(ctx, r, a, arch, &opts)
+		if err != nil {
+			return nil, fmt.Errorf("building %s for %s: %w", r.Name, arch.Name, err)
+		}
+		trees = append(trees, tree)
+		res.Images = append(res.Images, ArchResult{Arch: arch.Name, Packages: installed})
+	}
+	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", out, err)
+	}
+	return res, nil
+}
+
+func architectures(r *recipes.Recipe, override []string) ([]debpkg.Arch, error) {
+	names := override
+	if len(names) == 0 {
+		names = r.Image.Architectures
+	}
+	if len(names) == 0 {
+		return []debpkg.Arch{debpkg.HostArch()}, nil
+	}
+	var out []debpkg.Arch
+	seen := map[string]bool{}
+	for _, n := range names {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		a, err := debpkg.LookupArch(n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func archNames(archs []debpkg.Arch) []string {
+	out := make([]string, len(archs))
+	for i, a := range archs {
+		out[i] = a.Name
+	}
+	return out
+}
+
+// imageConfig turns the recipe's image section into an OCI config for arch.
+func imageConfig(r *recipes.Recipe, arch debpkg.Arch, epoch time.Time) oci.Config {
+	env := map[string]string{"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+	for k, v := range r.Image.Env {
+		env[k] = v
+	}
+	return oci.Config{
+		Architecture: arch.OCIArch,
+		OS:           "linux",
+		Variant:      arch.OCIVariant,
+		Cmd:          r.Image.Cmd,
+		Entrypoint:   r.Image.Entrypoint,
+		Env:          sortedEnv(env),
+		User:         r.Image.User,
+		WorkingDir:   r.Image.Workdir,
+		Labels:       r.Image.Labels,
+		ExposedPorts: r.Image.ExposedPorts,
+		Created:      epoch,
+		History:      "plinth build " + r.Name,
+	}
+}
+
+func manifestDigest(img v1.Image) (string, error) {
+	d, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	return d.String(), nil
+}

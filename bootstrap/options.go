@@ -1,0 +1,52 @@
+package bootstrap
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Options configure a build. cmd/plinth fills them from flags and the
+// environment; nothing here reads the environment.
+type Options struct {
+	// Recipe is a built-in recipe name or a path to a recipe file.
+	Recipe string
+	// Archs overrides the recipe's architectures (Debian names).
+	Archs []string
+	// Mirrors are the --mirror values: "URL" for every suite or "SUITE=URL".
+	Mirrors []string
+	// EnvMirrors maps a distribution ("debian", "ubuntu") to the value of
+	// PLINTH_MIRROR_<DISTRO>, same forms as Mirrors, comma-separated.
+	EnvMirrors map[string]string
+	// Output is the destination (see DESIGN.md); "" means oci:./out/<recipe-name>.
+	Output string
+	// CacheDir holds downloaded files by SHA256; "" disables the cache.
+	CacheDir string
+	// Keyring, if set, is a file of archive keys trusted instead of the built-in ones.
+	Keyring string
+	// SourceDateEpoch, if set, is the image's timestamp; otherwise the
+	// newest Release Date of the archive is used, never the wall clock.
+	SourceDateEpoch *time.Time
+	// HostRoot is where the host's apt sources are read from; "" means "/".
+	HostRoot string
+	// Now is the reference time for archive validity checks; nil means time.Now.
+	Now func() time.Time
+	// IgnoreValidUntil accepts archives past their Valid-Until (frozen mirrors).
+	IgnoreValidUntil bool
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// DefaultCacheDir is $XDG_CACHE_HOME/plinth (or the OS's user cache dir);
+// cmd/plinth passes the result on.
+func DefaultCacheDir(xdgCacheHome string) string {
+	if xdgCacheHome != "" {
+		return filepath.Join(xdgCacheHome, "plinth")
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "plinth")
+}

@@ -1,0 +1,199 @@
+package bootstrap
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/plinth-build/plinth/debpkg"
+	"github.com/plinth-build/plinth/recipes"
+	"github.com/plinth-build/plinth/rootfs"
+	"github.com/plinth-build/plinth/rootfs/oci"
+)
+
+// writeOutput writes the trees to dest: an image (or index) for oci:,
+// docker-archive: and docker://; the tree itself for dir: and tar:.
+func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, archs []debpkg.Arch, trees []*rootfs.Tree, epoch time.Time, res *Result) error {
+	switch dest.Kind {
+	case "dir":
+		return materializeAtomic(ctx, trees[0], dest.Path)
+	case "tar":
+		n, err := writeTarFile(trees[0], dest.Path, epoch)
+		res.Images[0].LayerSize = n
+		return err
+	}
+	var images []v1.Image
+	for i, tree := range trees {
+		layer, size, err := layerFile(tree, epoch)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(layer)
+		img, err := oci.NewImage(func() (io.ReadCloser, error) { return os.Open(layer) }, imageConfig(r, archs[i], epoch))
+		if err != nil {
+			return err
+		}
+		if res.Images[i].Digest, err = manifestDigest(img); err != nil {
+			return err
+		}
+		res.Images[i].LayerSize = size
+		images = append(images, img)
+	}
+	if len(images) == 1 {
+		res.Digest = res.Images[0].Digest
+		return oci.Write(ctx, dest, images[0])
+	}
+	idx, err := oci.NewIndex(images...)
+	if err != nil {
+		return err
+	}
+	d, err := idx.Digest()
+	if err != nil {
+		return err
+	}
+	res.Digest = d.String()
+	return oci.WriteIndex(ctx, dest, idx)
+}
+
+// layerFile writes the tree's deterministic tar to a temporary file.
+func layerFile(tree *rootfs.Tree, epoch time.Time) (string, int64, error) {
+	f, err := os.CreateTemp("", "plinth-layer-*.tar")
+	if err != nil {
+		return "", 0, err
+	}
+	n, err := writeTar(tree, f, epoch)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", 0, err
+	}
+	return f.Name(), n, nil
+}
+
+func writeTar(tree *rootfs.Tree, w io.Writer, epoch time.Time) (int64, error) {
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	if err := tree.WriteTar(bw, rootfs.TarOptions{Epoch: epoch}); err != nil {
+		return 0, err
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, err
+	}
+	return cw.n, nil
+}
+
+// writeTarFile writes the rootfs tarball to path atomically.
+func writeTarFile(tree *rootfs.Tree, path string, epoch time.Time) (int64, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return 0, err
+	}
+	n, err := writeTar(tree, f, epoch)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return 0, err
+	}
+	return n, nil
+}
+
+// materializeAtomic writes the tree into a new directory next to dir and
+// renames it into place; an existing dir must be empty.
+func materializeAtomic(ctx context.Context, tree *rootfs.Tree, dir string) error {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return fmt.Errorf("directory %s is not empty: remove it or pick another dir: output", dir)
+	}
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if err := tree.Materialize(ctx, tmp); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	os.Remove(dir) // an empty existing directory
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return err
+	}
+	return nil
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func sortedEnv(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// logger turns an optional writer into a printf-style line logger.
+func logger(w io.Writer) func(string, ...any) {
+	if w == nil {
+		return func(string, ...any) {}
+	}
+	return func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		if !strings.HasSuffix(line, "\n") {
+			line += "\n"
+		}
+		io.WriteString(w, line)
+	}
+}
+
+// PrintSummary prints one line per architecture and the digest.
+func PrintSummary(w io.Writer, res *Result) {
+	for _, img := range res.Images {
+		fmt.Fprintf(w, "%s %s: %d packages, %.1f MB uncompressed", res.Recipe, img.Arch, len(img.Packages), float64(img.LayerSize)/1e6)
+		if img.Digest != "" {
+			fmt.Fprintf(w, ", %s", img.Digest)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "wrote %s", res.Output)
+	if res.Digest != "" {
+		fmt.Fprintf(w, " (%s)", res.Digest)
+	}
+	fmt.Fprintln(w)
+}

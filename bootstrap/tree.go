@@ -1,0 +1,174 @@
+package bootstrap
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/plinth-build/plinth/debpkg"
+	"github.com/plinth-build/plinth/debpkg/apt"
+	"github.com/plinth-build/plinth/debpkg/resolve"
+	"github.com/plinth-build/plinth/recipes"
+	"github.com/plinth-build/plinth/rootfs"
+)
+
+// buildTree resolves, fetches and unpacks the recipe for one architecture
+// and finishes the tree as the recipe's configure mode says.
+func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, opts *Options) (*rootfs.Tree, []InstalledPackage, error) {
+	logf := logger(opts.Log)
+	plan, err := resolvePlan(r, a, arch)
+	if err != nil {
+		return nil, nil, err
+	}
+	logf("%s/%s: %d packages", r.Name, arch.Name, len(plan.Packages))
+	files, err := fetchPlan(ctx, a, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	debs, err := decodeDebs(ctx, plan, files)
+	if err != nil {
+		return nil, nil, err
+	}
+	tree := rootfs.New()
+	if r.Rootfs.MergedUsr {
+		if err := tree.MergeUsr(arch.LibDirs); err != nil {
+			return nil, nil, fmt.Errorf("merging /usr: %w", err)
+		}
+	}
+	exclude, err := rootfs.PruneFilter(r.Rootfs.Prune, r.Rootfs.KeepLocales)
+	if err != nil {
+		return nil, nil, err
+	}
+	db := make([]rootfs.InstalledPackage, len(debs))
+	for i, d := range debs {
+		list, err := tree.Extract(tar.NewReader(bytes.NewReader(d.data)), rootfs.ExtractOptions{
+			Package:    d.pkg.Name,
+			Exclude:    exclude,
+			MayReplace: replaces(d.pkg),
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("unpacking %s: %w", d.pkg.Filename, err)
+		}
+		db[i] = rootfs.InstalledPackage{Control: d.control.Control, Files: list, ControlFiles: d.control.Files}
+	}
+	if err := finishExtractOnly(tree, r, plan); err != nil {
+		return nil, nil, err
+	}
+	if err := rootfs.WriteDpkgDatabase(tree, db, rootfs.DpkgOptions{Arch: arch.Name}); err != nil {
+		return nil, nil, fmt.Errorf("writing the dpkg database: %w", err)
+	}
+	return tree, installedList(plan), nil
+}
+
+func resolvePlan(r *recipes.Recipe, a *archive, arch debpkg.Arch) (*resolve.Plan, error) {
+	ropts := resolve.Options{
+		Arch:      arch.Name,
+		Variant:   r.Packages.Variant,
+		Include:   r.Packages.Include,
+		Exclude:   r.Packages.Exclude,
+		FilesOnly: r.Packages.FilesOnly,
+	}
+	if r.Rootfs.MergedUsr {
+		// plinth merges /usr itself: usr-is-merged says so without usrmerge's perl.
+		ropts.Avoid = []string{"usrmerge"}
+	}
+	plan, err := resolve.Resolve(a.candidatesFor(arch.Name), ropts)
+	if err != nil {
+		return nil, fmt.Errorf("resolving packages: %w", err)
+	}
+	return plan, nil
+}
+
+func fetchPlan(ctx context.Context, a *archive, plan *resolve.Plan) ([]string, error) {
+	files := make([]apt.FileInfo, len(plan.Packages))
+	for i, c := range plan.Packages {
+		files[i] = apt.FileInfo{Path: c.Filename, Size: c.Size, SHA256: c.SHA256}
+	}
+	mirror := func(i int) string { return plan.Packages[i].Ref.(origin).Mirror }
+	paths, err := a.client.FetchAll(ctx, mirror, files)
+	if err != nil {
+		return nil, fmt.Errorf("downloading packages: %w", err)
+	}
+	return paths, nil
+}
+
+// decodedDeb is one package's control archive and its decompressed data.tar.
+type decodedDeb struct {
+	pkg     *debpkg.Package
+	control *debpkg.ControlArchive
+	data    []byte
+}
+
+// decodeDebs decompresses every .deb in parallel; extraction into the tree
+// stays sequential, in plan order, so file ownership is deterministic.
+func decodeDebs(ctx context.Context, plan *resolve.Plan, files []string) ([]decodedDeb, error) {
+	out := make([]decodedDeb, len(files))
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range files {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			d, err := decodeDeb(files[i])
+			if err != nil {
+				return fmt.Errorf("reading %s: %w", plan.Packages[i].Filename, err)
+			}
+			d.pkg = plan.Packages[i].Package
+			out[i] = d
+			return nil
+		})
+	}
+	return out, g.Wait()
+}
+
+func decodeDeb(path string) (decodedDeb, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return decodedDeb{}, err
+	}
+	defer f.Close()
+	r := debpkg.NewDebReader(f, debpkg.DefaultLimits())
+	defer r.Close()
+	ctl, err := r.Control()
+	if err != nil {
+		return decodedDeb{}, err
+	}
+	data, err := r.DataRaw()
+	if err != nil {
+		return decodedDeb{}, err
+	}
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, data); err != nil {
+		return decodedDeb{}, fmt.Errorf("decompressing data.tar: %w", err)
+	}
+	return decodedDeb{control: ctl, data: buf.Bytes()}, nil
+}
+
+// replaces reports which other packages' files pkg may overwrite.
+func replaces(pkg *debpkg.Package) func(owner string) bool {
+	return func(owner string) bool {
+		for _, alts := range pkg.Replaces {
+			for _, d := range alts {
+				if d.Name == owner {
+					return true
+				}
+			}
+		}
+		return false
+	}
+}
+
+func installedList(plan *resolve.Plan) []InstalledPackage {
+	out := make([]InstalledPackage, len(plan.Packages))
+	for i, c := range plan.Packages {
+		out[i] = InstalledPackage{Name: c.Name, Version: c.Version.String(), Architecture: c.Architecture, Source: c.Source, Suite: c.Suite}
+	}
+	return out
+}
