@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -55,6 +56,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if !dest.IsImage() && len(archs) > 1 {
 		return nil, fmt.Errorf("output %s holds one root filesystem, but %d architectures were asked: build them one at a time (--arch)", out, len(archs))
+	}
+	if r.Rootfs.Configure == recipes.ConfigureChroot && os.Geteuid() != 0 {
+		return nil, &NotRootError{Recipe: r.Name}
 	}
 	a, err := openArchive(ctx, r, archNames(archs), &opts)
 	if err != nil {

@@ -36,6 +36,8 @@ type Options struct {
 	IgnoreValidUntil bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Verbose also sends maintainer script output to Log.
+	Verbose bool
 }
 
 // DefaultCacheDir is $XDG_CACHE_HOME/plinth (or the OS's user cache dir);

@@ -45,6 +45,7 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 	if err != nil {
 		return nil, nil, err
 	}
+	chroot := r.Rootfs.Configure == recipes.ConfigureChroot
 	db := make([]rootfs.InstalledPackage, len(debs))
 	for i, d := range debs {
 		list, err := tree.Extract(tar.NewReader(bytes.NewReader(d.data)), rootfs.ExtractOptions{
@@ -56,12 +57,24 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 			return nil, nil, fmt.Errorf("unpacking %s: %w", d.pkg.Filename, err)
 		}
 		db[i] = rootfs.InstalledPackage{Control: d.control.Control, Files: list, ControlFiles: d.control.Files}
+		if chroot {
+			db[i].Status = "install ok unpacked"
+		}
 	}
 	if err := finishExtractOnly(tree, r, plan); err != nil {
 		return nil, nil, err
 	}
-	if err := rootfs.WriteDpkgDatabase(tree, db, rootfs.DpkgOptions{Arch: arch.Name}); err != nil {
+	if err := rootfs.WriteDpkgDatabase(tree, db, rootfs.DpkgOptions{Arch: arch.Name, KeepScripts: chroot}); err != nil {
 		return nil, nil, fmt.Errorf("writing the dpkg database: %w", err)
+	}
+	if chroot {
+		if err := writeSystemConfig(tree, r, a.mirrors); err != nil {
+			return nil, nil, err
+		}
+		logf("%s/%s: running maintainer scripts", r.Name, arch.Name)
+		if tree, err = configureChroot(ctx, tree, plan, arch, opts); err != nil {
+			return nil, nil, err
+		}
 	}
 	return tree, installedList(plan), nil
 }
@@ -171,4 +184,22 @@ func installedList(plan *resolve.Plan) []InstalledPackage {
 		out[i] = InstalledPackage{Name: c.Name, Version: c.Version.String(), Architecture: c.Architecture, Source: c.Source, Suite: c.Suite}
 	}
 	return out
+}
+
+// writeSystemConfig writes what a maintainable base carries beyond its
+// packages: the apt sources of the build and the pruning rules as dpkg
+// path-excludes, so images built FROM it stay slim.
+func writeSystemConfig(tree *rootfs.Tree, r *recipes.Recipe, mirrors map[string]string) error {
+	files := map[string]string{
+		"/etc/apt/sources.list.d/" + r.Source.Distro + ".sources": sourcesFile(r, mirrors),
+	}
+	if ex := rootfs.DpkgExcludes(r.Rootfs.Prune, r.Rootfs.KeepLocales); ex != "" {
+		files["/etc/dpkg/dpkg.cfg.d/plinth-minimize"] = ex
+	}
+	for path, content := range files {
+		if err := tree.WriteFile(path, []byte(content), 0o644, 0, 0); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	return nil
 }

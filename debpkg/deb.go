@@ -94,6 +94,7 @@ type DebReader struct {
 	stream  io.Reader // the decompressed data.tar, for Close to verify its end
 	err     error     // sticky: the reader is unusable after an error
 	closers []func() error
+	xz      *xz.Reader
 }
 
 // NewDebReader reads the .deb in r, within lim.
@@ -331,7 +332,13 @@ func (d *DebReader) decompress(member, comp string, max int64) (io.Reader, error
 			r = zr
 		}
 	case ".xz":
-		r, err = xz.NewReader(d.ar, xzMaxDict)
+		// One reader for both members: Reset keeps its dictionary buffer.
+		if d.xz == nil {
+			d.xz, err = xz.NewReader(d.ar, xzMaxDict)
+		} else {
+			err = d.xz.Reset(d.ar)
+		}
+		r = d.xz
 	case ".zst":
 		var zr *zstd.Decoder
 		zr, err = zstd.NewReader(d.ar,

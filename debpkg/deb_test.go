@@ -7,8 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -485,12 +488,16 @@ func TestDebReaderFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkHello(t, c, entries, wantEntries)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name)
+			}
+			checkHello(t, c, entries, wantEntries, names)
 		})
 	}
 }
 
-func checkHello(t *testing.T, c *debpkg.ControlArchive, entries []entry, wantEntries []string) {
+func checkHello(t *testing.T, c *debpkg.ControlArchive, entries []entry, wantEntries, names []string) {
 	t.Helper()
 	if got := c.Control.Get("Depends"); got != "libc6 (>= 2.36)" {
 		t.Errorf("Depends = %q", got)
@@ -507,9 +514,7 @@ func checkHello(t *testing.T, c *debpkg.ControlArchive, entries []entry, wantEnt
 	if got := string(c.Files["conffiles"]); got != "/etc/hello.conf\n" {
 		t.Errorf("conffiles = %q", got)
 	}
-	var names []string
 	for _, e := range entries {
-		names = append(names, e.Name)
 		switch e.Name {
 		case "./usr/bin/hello":
 			if e.Data != "#!/bin/sh\necho hello\n" || e.Mode != 0o755 || e.Uname != "root" {
@@ -524,4 +529,238 @@ func checkHello(t *testing.T, c *debpkg.ControlArchive, entries []entry, wantEnt
 	if diff := cmp.Diff(wantEntries, names); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
+}
+
+// dpkgDeb returns the path of dpkg-deb, or skips the test.
+func dpkgDeb(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("dpkg-deb")
+	if err != nil {
+		t.Skip("dpkg-deb is not installed (apt-get install dpkg): skipping the cross-check with dpkg")
+	}
+	return p
+}
+
+// TestDpkgDebReadsDebtest checks that dpkg-deb reads what debtest builds
+// exactly as DebReader does.
+func TestDpkgDebReadsDebtest(t *testing.T) {
+	dpkg := dpkgDeb(t)
+	for _, comp := range []string{"gz", "xz", "zst", "bz2", "none"} {
+		t.Run(comp, func(t *testing.T) {
+			d := sampleDeb(comp)
+			b, err := d.Build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			deb := filepath.Join(t.TempDir(), "hello.deb")
+			if err := os.WriteFile(deb, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			run := func(args ...string) []byte {
+				t.Helper()
+				cmd := exec.Command(dpkg, args...)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("dpkg-deb %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+				}
+				return out
+			}
+			if info := string(run("--info", deb)); !strings.Contains(info, "Package: hello") || !strings.Contains(info, "postinst") {
+				t.Errorf("dpkg-deb --info shows neither the control file nor postinst:\n%s", info)
+			}
+			if got := string(run("--field", deb, "Version")); got != "1:2.10-3+b1\n" {
+				t.Errorf("dpkg-deb --field Version = %q", got)
+			}
+			c, entries, err := readDeb(b, debpkg.DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			// dpkg's decompression of the data member gives the same entries.
+			if diff := cmp.Diff(entries, tarEntries(t, run("--fsys-tarfile", deb))); diff != "" {
+				t.Errorf("dpkg-deb --fsys-tarfile (-DebReader +dpkg):\n%s", diff)
+			}
+			ctl := tarEntries(t, run("--ctrl-tarfile", deb))
+			if len(ctl) != len(c.Files)+2 { // "./" and "./control"
+				t.Errorf("dpkg-deb --ctrl-tarfile has %d entries, DebReader %d files", len(ctl), len(c.Files))
+			}
+			for _, e := range ctl {
+				name := strings.TrimPrefix(e.Name, "./")
+				if e.Type == tar.TypeReg && name != "control" && (string(c.Files[name]) != e.Data || c.Modes[name] != e.Mode) {
+					t.Errorf("control file %s: dpkg reads %q mode %o; DebReader %q mode %o", name, e.Data, e.Mode, c.Files[name], c.Modes[name])
+				}
+			}
+			contents := strings.Split(strings.TrimSpace(string(run("--contents", deb))), "\n")
+			if len(contents) != len(entries) {
+				t.Errorf("dpkg-deb --contents lists %d entries, want %d:\n%s", len(contents), len(entries), strings.Join(contents, "\n"))
+			}
+			for i, line := range contents {
+				if i < len(entries) && !strings.Contains(line, " "+entries[i].Name) {
+					t.Errorf("dpkg-deb --contents line %d = %q, want entry %s", i, line, entries[i].Name)
+				}
+			}
+		})
+	}
+}
+
+func tarEntries(t *testing.T, b []byte) []entry {
+	t.Helper()
+	tr := tar.NewReader(bytes.NewReader(b))
+	var out []entry
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("reading dpkg-deb's tar: %v", err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, entry{
+			Name: h.Name, Linkname: h.Linkname, Type: h.Typeflag, Mode: h.Mode,
+			Uid: h.Uid, Gid: h.Gid, Uname: h.Uname, Gname: h.Gname,
+			Devmajor: h.Devmajor, Devminor: h.Devminor, Data: string(data),
+		})
+	}
+}
+
+// TestDebReaderReadsDpkgDeb builds the testdata package with dpkg-deb
+// --build, with every compressor this dpkg-deb has, and reads it.
+func TestDebReaderReadsDpkgDeb(t *testing.T) {
+	dpkg := dpkgDeb(t)
+	root := filepath.Join(t.TempDir(), "pkg")
+	files := []struct {
+		path string
+		mode os.FileMode
+		data string
+	}{
+		{"DEBIAN/control", 0o644, "Package: hello\nVersion: 1.0-1\nArchitecture: all\n" +
+			"Maintainer: plinth tests <tests@plinth.invalid>\nDepends: libc6 (>= 2.36)\n" +
+			"Description: fixture built by dpkg-deb\n A tiny package for the .deb reader tests.\n"},
+		{"DEBIAN/postinst", 0o755, "#!/bin/sh\nset -e\necho configured\n"},
+		{"DEBIAN/conffiles", 0o644, "/etc/hello.conf\n"},
+		{"etc/hello.conf", 0o644, "greeting=hi\n"},
+		{"usr/bin/hello", 0o755, "#!/bin/sh\necho hello\n"},
+		{"usr/share/doc/hello/copyright", 0o644, "copyright\n"},
+	}
+	for _, f := range files {
+		p := filepath.Join(root, f.path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(f.data), f.mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, f.mode); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("hello", filepath.Join(root, "usr/bin/hi")); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"", "DEBIAN", "etc", "usr", "usr/bin", "usr/share", "usr/share/doc", "usr/share/doc/hello"} {
+		if err := os.Chmod(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, z := range []string{"gzip", "xz", "zstd", "none"} {
+		t.Run(z, func(t *testing.T) {
+			deb := filepath.Join(t.TempDir(), "hello.deb")
+			out, err := exec.Command(dpkg, "--root-owner-group", "-Z"+z, "--build", root, deb).CombinedOutput()
+			if err != nil {
+				if bytes.Contains(out, []byte("unknown compress")) {
+					t.Skipf("this dpkg-deb cannot compress with %s: %s", z, out)
+				}
+				t.Fatalf("dpkg-deb --build -Z%s: %v\n%s", z, err, out)
+			}
+			b, err := os.ReadFile(deb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, entries, err := readDeb(b, debpkg.DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name)
+			}
+			slices.Sort(names) // dpkg-deb's order follows the file system
+			checkHello(t, c, entries, []string{
+				"./", "./etc/", "./etc/hello.conf", "./usr/", "./usr/bin/", "./usr/bin/hello", "./usr/bin/hi",
+				"./usr/share/", "./usr/share/doc/", "./usr/share/doc/hello/", "./usr/share/doc/hello/copyright",
+			}, names)
+		})
+	}
+}
+
+// BenchmarkDebExtract reads a .deb with a ~20 MB data.tar through DebReader.
+func BenchmarkDebExtract(b *testing.B) {
+	files, size := benchFiles()
+	for _, comp := range []string{"gz", "xz", "zst"} {
+		deb, err := debtest.Deb{Control: debtest.Control("big", "1", "amd64"), Files: files, Compression: comp}.Build()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(comp, func(b *testing.B) {
+			b.SetBytes(size)
+			b.ReportAllocs()
+			buf := make([]byte, 128<<10)
+			for b.Loop() {
+				d := debpkg.NewDebReader(bytes.NewReader(deb), debpkg.Limits{})
+				tr, err := d.Data()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					if _, err := tr.Next(); err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := io.CopyBuffer(io.Discard, tr, buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := d.Close(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// benchFiles makes ~20 MB of files that compress about as well as a
+// package's binaries and text do (about 3:1), and their total size.
+func benchFiles() ([]debtest.File, int64) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := make([][]byte, 512)
+	for i := range words {
+		w := make([]byte, 2+rng.IntN(10))
+		for j := range w {
+			w[j] = byte('a' + rng.IntN(26))
+		}
+		words[i] = w
+	}
+	var files []debtest.File
+	var total int64
+	for i := 0; total < 20<<20; i++ {
+		var data []byte
+		for len(data) < 256<<10 {
+			if rng.IntN(8) == 0 { // a run of noise, like machine code
+				for range 64 {
+					data = append(data, byte(rng.Uint32()))
+				}
+			}
+			data = append(data, words[rng.IntN(len(words))]...)
+			data = append(data, ' ')
+		}
+		files = append(files, debtest.File{Path: fmt.Sprintf("/usr/lib/big/f%03d", i), Data: data})
+		total += int64(len(data))
+	}
+	return files, total
 }

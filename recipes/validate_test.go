@@ -128,8 +128,11 @@ func TestValidate(t *testing.T) {
 			change: func(r *Recipe) { r.Rootfs.Prune = []string{}; r.Rootfs.KeepLocales = []string{} },
 		},
 		{
-			name:   "ports and user forms",
-			change: func(r *Recipe) { r.Image.ExposedPorts = []string{"1", "65535/udp", "443/tcp"}; r.Image.User = "65532:65532" },
+			name: "ports and user forms",
+			change: func(r *Recipe) {
+				r.Image.ExposedPorts = []string{"1", "65535/udp", "443/tcp"}
+				r.Image.User = "65532:65532"
+			},
 		},
 	}
 	for _, tt := range tests {

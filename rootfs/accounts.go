@@ -142,7 +142,7 @@ func loadAccounts(t *Tree) (*accountDB, bool, error) {
 // readColonFile reads a colon-separated account file; fields > 0 requires
 // that many fields a line. A missing file reads as empty.
 func readColonFile(t *Tree, name string, fields int) ([][]string, error) {
-	data, err := readResolved(t, name)
+	data, err := t.ReadFile(name)
 	if errors.Is(err, ErrNotExist) {
 		return nil, nil
 	}
@@ -168,13 +168,10 @@ func readColonFile(t *Tree, name string, fields int) ([][]string, error) {
 	return out, nil
 }
 
+// exists reports whether name exists, following symlinks.
 func exists(t *Tree, name string) bool {
-	real, err := t.Resolve(name, true)
-	if err != nil {
-		return false
-	}
-	_, ok := t.Get(real)
-	return ok
+	_, err := t.Stat(name)
+	return err == nil
 }
 
 // addBase adds the base accounts whose names and ids are free.

@@ -264,14 +264,11 @@ func appletLinks(applets []Applet) []string {
 // linkApplet creates link -> binPath (relative) unless link exists.
 func linkApplet(t *Tree, binPath, link string) (bool, error) {
 	dir, err := t.Resolve(path.Dir(link), true)
-	if err != nil && !errors.Is(err, ErrNotExist) {
+	if err != nil {
 		return false, fmt.Errorf("resolving %s: %w", path.Dir(link), err)
 	}
-	if err != nil {
-		dir = path.Dir(link)
-		if err := t.MkdirAll(dir, 0o755, 0, 0); err != nil {
-			return false, fmt.Errorf("creating %s: %w", dir, err)
-		}
+	if err := t.MkdirAll(dir, 0o755, 0, 0); err != nil {
+		return false, fmt.Errorf("creating %s: %w", dir, err)
 	}
 	at := path.Join(dir, path.Base(link))
 	if _, ok := t.Get(at); ok {
@@ -301,19 +298,5 @@ func relativeLink(dir, target string) string {
 }
 
 func splitPath(p string) []string {
-	p = path.Clean("/" + p)
-	if p == "/" {
-		return nil
-	}
-	return splitNonEmpty(p[1:])
-}
-
-func splitNonEmpty(p string) []string {
-	var out []string
-	for _, s := range bytes.Split([]byte(p), []byte("/")) {
-		if len(s) > 0 {
-			out = append(out, string(s))
-		}
-	}
-	return out
+	return components(Clean(p))
 }

@@ -303,7 +303,7 @@ func conffilesField(t *Tree, p InstalledPackage) (string, error) {
 	for _, name := range names {
 		sum := "newconffile"
 		if !unpacked {
-			data, err := readResolved(t, name)
+			data, err := t.ReadFile(name)
 			switch {
 			case err == nil:
 				sum = md5Hex(data)
@@ -314,22 +314,6 @@ func conffilesField(t *Tree, p InstalledPackage) (string, error) {
 		fmt.Fprintf(&b, "\n %s %s", name, sum)
 	}
 	return b.String(), nil
-}
-
-// readResolved reads a regular file, following symlinks inside the tree.
-func readResolved(t *Tree, name string) ([]byte, error) {
-	real, err := t.Resolve(name, true)
-	if err != nil {
-		return nil, err
-	}
-	n, ok := t.Get(real)
-	if !ok {
-		return nil, fmt.Errorf("%s: %w", name, ErrNotExist)
-	}
-	if n.Type != TypeReg {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	return n.Data, nil
 }
 
 func md5Hex(data []byte) string {
@@ -390,10 +374,14 @@ func computeMD5sums(t *Tree, p InstalledPackage) []byte {
 			continue
 		}
 		n, ok := t.Get(real)
-		if !ok || n.Type != TypeReg {
+		if !ok || n.Type != TypeReg && n.Type != TypeHardlink {
 			continue
 		}
-		fmt.Fprintf(&b, "%s  %s\n", md5Hex(n.Data), strings.TrimPrefix(f, "/"))
+		data, err := t.ReadFile(real)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(&b, "%s  %s\n", md5Hex(data), strings.TrimPrefix(f, "/"))
 	}
 	return b.Bytes()
 }

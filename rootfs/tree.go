@@ -23,12 +23,23 @@ const (
 	TypeFifo                 // named pipe
 )
 
-var typeNames = [...]string{"file", "dir", "symlink", "hardlink", "char", "block", "fifo"}
-
 // String returns the name TreeDump uses: "file", "dir", "symlink", ...
 func (t Type) String() string {
-	if int(t) < len(typeNames) {
-		return typeNames[t]
+	switch t {
+	case TypeReg:
+		return "file"
+	case TypeDir:
+		return "dir"
+	case TypeSymlink:
+		return "symlink"
+	case TypeHardlink:
+		return "hardlink"
+	case TypeChar:
+		return "char"
+	case TypeBlock:
+		return "block"
+	case TypeFifo:
+		return "fifo"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -348,6 +359,9 @@ func (t *Tree) detach(r string, old *Node) {
 func (t *Tree) addLink(r string, n *Node) {
 	d := n.Link
 	dn := t.nodes[d]
+	if dn.Type == TypeHardlink { // named through another link
+		d, dn = dn.Link, t.nodes[dn.Link]
+	}
 	if d < r {
 		t.nodes[r] = hardlink(d, dn, n.Owner)
 		if t.links[d] == nil {

@@ -2,12 +2,15 @@ package apt
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/plinth-build/plinth/debpkg"
@@ -95,9 +98,106 @@ func decompress(r io.Reader, name string) (io.Reader, error) {
 	}
 }
 
-// ParsePackages parses a (decompressed) Packages index.
+// ParsePackages parses a (decompressed) Packages index, in index order.
+// Parsing runs in parallel with reading (decompressing): the stream is cut
+// into chunks at empty lines and the chunks are parsed by GOMAXPROCS workers.
 func ParsePackages(r io.Reader) ([]*debpkg.Package, error) {
-	pr := debpkg.NewParagraphReader(r)
+	type chunk struct {
+		seq, line int // line: number of lines before the chunk
+		data      []byte
+	}
+	workers := runtime.GOMAXPROCS(0)
+	chunks := make(chan chunk, workers)
+	var (
+		mu      sync.Mutex
+		results [][]*debpkg.Package
+	)
+	g, ctx := errgroup.WithContext(context.Background())
+	g.Go(func() error {
+		defer close(chunks)
+		return splitParagraphChunks(ctx, r, 1<<20, func(seq, line int, data []byte) error {
+			select {
+			case chunks <- chunk{seq, line, data}:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	})
+	for range workers {
+		g.Go(func() error {
+			for c := range chunks {
+				pkgs, err := parseChunk(c.data)
+				if err != nil {
+					return fmt.Errorf("after line %d: %w", c.line, err)
+				}
+				mu.Lock()
+				for len(results) <= c.seq {
+					results = append(results, nil)
+				}
+				results[c.seq] = pkgs
+				mu.Unlock()
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, r := range results {
+		n += len(r)
+	}
+	out := make([]*debpkg.Package, 0, n)
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out, nil
+}
+
+// splitParagraphChunks reads r and calls emit with chunks of about size
+// bytes that end at an empty line (or at the end of r), so no paragraph
+// spans two chunks.
+func splitParagraphChunks(ctx context.Context, r io.Reader, size int, emit func(seq, line int, data []byte) error) error {
+	var carry []byte
+	seq, line := 0, 0
+	for {
+		buf := make([]byte, len(carry), max(size, 2*len(carry)))
+		copy(buf, carry)
+		n, err := io.ReadFull(r, buf[len(carry):cap(buf)])
+		buf = buf[:len(carry)+n]
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		cut := len(buf)
+		if !eof {
+			i := bytes.LastIndex(buf, []byte("\n\n"))
+			if i < 0 {
+				carry = buf // no paragraph end yet: read more
+				continue
+			}
+			cut = i + 2
+		}
+		if cut > 0 {
+			if err := emit(seq, line, buf[:cut]); err != nil {
+				return err
+			}
+			seq++
+			line += bytes.Count(buf[:cut], []byte("\n"))
+		}
+		if eof {
+			return nil
+		}
+		carry = buf[cut:]
+	}
+}
+
+func parseChunk(data []byte) ([]*debpkg.Package, error) {
+	pr := debpkg.NewParagraphReader(bytes.NewReader(data))
 	var pkgs []*debpkg.Package
 	for {
 		para, err := pr.Next()
@@ -109,7 +209,7 @@ func ParsePackages(r io.Reader) ([]*debpkg.Package, error) {
 		}
 		pkg, err := debpkg.ParsePackage(para)
 		if err != nil {
-			return nil, fmt.Errorf("stanza %d: %w", len(pkgs)+1, err)
+			return nil, err
 		}
 		pkgs = append(pkgs, pkg)
 	}

@@ -1,7 +1,6 @@
 package debtest
 
 import (
-	"bufio"
 	"bytes"
 	"crypto"
 	"crypto/md5"
@@ -11,11 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -638,4 +635,161 @@ func TestSharedFixtures(t *testing.T) {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() || filepath.Base(dir) != "fixtures" {
 		t.Errorf("SharedFixtures() = %q (%v)", dir, err)
 	}
+}
+
+// binaryKeyring writes the archive's public key, dearmored (gpgv and apt
+// want it so), to a temporary file.
+func binaryKeyring(t *testing.T, a *Archive) string {
+	t.Helper()
+	block, err := armor.Decode(bytes.NewReader(a.PublicKey))
+	if err != nil {
+		t.Fatalf("dearmoring PublicKey: %v", err)
+	}
+	data, err := io.ReadAll(block.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "archive.gpg")
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
+
+// TestGpgv checks the signatures with GnuPG's own verifier, by the status
+// line it prints. gpgv exits 0 for an expired key's and for a SHA-1 good
+// signature; apt refuses both (TestAptGet).
+func TestGpgv(t *testing.T) {
+	gpgv, err := exec.LookPath("gpgv")
+	if err != nil {
+		t.Skip("gpgv not installed (Debian package gpgv)")
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper Tamper
+		status string // in gpgv's --status-fd output
+	}{
+		{"clean", Tamper{}, "[GNUPG:] GOODSIG 8F352F5B48F48988 "},
+		{"WrongKey", Tamper{WrongKey: true}, "[GNUPG:] NO_PUBKEY FE1F364E491FA260"},
+		{"ExpiredKey", Tamper{ExpiredKey: true}, "[GNUPG:] EXPKEYSIG CB406AA2E745434D "},
+		// A good signature but for its hash (2 = SHA-1 in the VALIDSIG line).
+		{"SHA1Signature", Tamper{SHA1Signature: true}, " 0 4 0 1 2 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := NewArchive(t, []Suite{{Name: "bookworm", Debs: testDebs()}}, tc.tamper)
+			keyring := binaryKeyring(t, a)
+			dir := t.TempDir()
+			for _, f := range []string{"InRelease", "Release", "Release.gpg"} {
+				if err := os.WriteFile(filepath.Join(dir, f), mustGet(t, a, "/dists/bookworm/"+f), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, args := range [][]string{{"InRelease"}, {"Release.gpg", "Release"}} {
+				cmd := exec.Command(gpgv, append([]string{"--status-fd", "1", "--keyring", keyring}, args...)...)
+				cmd.Dir = dir
+				out, err := cmd.CombinedOutput()
+				if !bytes.Contains(out, []byte(tc.status)) {
+					t.Errorf("gpgv %v (%v) does not say %q:\n%s", args, err, tc.status, out)
+				}
+				if ok := !strings.Contains(tc.status, "NO_PUBKEY"); ok != (err == nil) {
+					t.Errorf("gpgv %v: %v, want success %v\n%s", args, err, ok, out)
+				}
+			}
+		})
+	}
+}
+
+// TestAptGet has apt-get update and download from the archive, in a
+// private apt directory tree, and refuse tampered archives.
+func TestAptGet(t *testing.T) {
+	aptGet, err := exec.LookPath("apt-get")
+	if err != nil {
+		t.Skip("apt-get not installed")
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper Tamper
+		fails  string // "update", "download" or "" for neither
+		want   string // in apt-get's output when it fails
+	}{
+		{"clean", Tamper{}, "", ""},
+		{"DetachedOnly", Tamper{DetachedOnly: true}, "", ""},
+		{"WrongKey", Tamper{WrongKey: true}, "update", "NO_PUBKEY"},
+		{"UnsignedTextBefore", Tamper{UnsignedTextBefore: true}, "update", "NOSPLIT"},
+		{"UnsignedTextAfter", Tamper{UnsignedTextAfter: true}, "update", "into data and signature failed"},
+		{"SHA1Signature", Tamper{SHA1Signature: true}, "update", "signatures were invalid"}, // TestGpgv shows they are good but for the hash
+		{"ExpiredKey", Tamper{ExpiredKey: true}, "update", "EXPKEYSIG"},
+		{"ExpiredValidUntil", Tamper{ExpiredValidUntil: true}, "update", "is expired"},
+		{"CorruptIndex", Tamper{CorruptIndex: true}, "update", "Hash Sum mismatch"},
+		{"WrongIndexSize", Tamper{WrongIndexSize: true}, "update", "unexpected size"},
+		{"IndexBiggerThanDeclared", Tamper{IndexBiggerThanDeclared: true}, "update", "unexpected size"},
+		{"CorruptDeb", Tamper{CorruptDeb: true}, "download", "Hash Sum mismatch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := NewArchive(t, []Suite{{Name: "bookworm", Debs: testDebs(), AcquireByHash: true}}, tc.tamper)
+			root := aptRoot(t, a)
+			run := func(step string, args ...string) bool {
+				t.Helper()
+				cmd := exec.Command(aptGet, append([]string{"-q", "-o", "Debug::NoLocking=true", step}, args...)...)
+				cmd.Dir = root
+				cmd.Env = append(os.Environ(), "APT_CONFIG="+filepath.Join(root, "apt.conf"), "LC_ALL=C")
+				out, err := cmd.CombinedOutput()
+				// apt-get update exits 0 on some errors; "E:" lines say it failed.
+				failed := err != nil || bytes.Contains(out, []byte("\nE: ")) || bytes.HasPrefix(out, []byte("E: "))
+				switch {
+				case failed && tc.fails != step:
+					t.Fatalf("apt-get %s: %v\n%s", step, err, out)
+				case !failed && tc.fails == step:
+					t.Fatalf("apt-get %s accepted the tampered archive:\n%s", step, out)
+				case failed && !bytes.Contains(out, []byte(tc.want)):
+					t.Fatalf("apt-get %s failed without %q:\n%s", step, tc.want, out)
+				case !failed && bytes.Contains(out, []byte("W: ")):
+					t.Errorf("apt-get %s warns:\n%s", step, out)
+				}
+				return !failed
+			}
+			if !run("update") || !run("download", "hello", "libgreet1") {
+				return
+			}
+			for file, want := range a.Debs {
+				got, err := os.ReadFile(filepath.Join(root, strings.Replace(filepath.Base(file), "_1.2-1_", "_1%3a1.2-1_", 1)))
+				if err != nil || !bytes.Equal(got, want) {
+					t.Errorf("downloaded %s: %v", file, err)
+				}
+			}
+			if !tc.tamper.DetachedOnly && !slices.ContainsFunc(a.Requests(), func(p string) bool { return strings.Contains(p, "/by-hash/SHA256/") }) {
+				t.Errorf("apt did not fetch by hash: %v", a.Requests())
+			}
+		})
+	}
+}
+
+// aptRoot makes a private apt configuration and state tree trusting a.
+func aptRoot(t *testing.T, a *Archive) string {
+	t.Helper()
+	root := t.TempDir()
+	for _, d := range []string{"etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/sources.list.d", "etc/apt/trusted.gpg.d",
+		"var/lib/apt/lists/partial", "var/cache/apt/archives/partial", "var/lib/dpkg", "var/log/apt"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{
+		"var/lib/dpkg/status": "",
+		"etc/apt/sources.list": fmt.Sprintf("deb [signed-by=%s arch=amd64] %s bookworm main\n", binaryKeyring(t, a), a.URL),
+		"apt.conf": fmt.Sprintf(`Dir "%s/";
+Dir::State::status "%s/var/lib/dpkg/status";
+APT::Architecture "amd64";
+APT::Architectures { "amd64"; };
+APT::Sandbox::User "root";
+Acquire::Languages "none";
+Acquire::http::Proxy "DIRECT";
+`, root, root),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
 }

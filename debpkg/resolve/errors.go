@@ -154,3 +154,22 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// TooComplexError reports a search given up after Attempts tries to add a
+// package: alternatives that keep failing deep down multiply the work.
+type TooComplexError struct {
+	Attempts int
+	// First is the failure of the first pass when it ended before the
+	// search gave up, else nil.
+	First error
+}
+
+func (e *TooComplexError) Error() string {
+	msg := fmt.Sprintf("resolving: gave up after %d attempts to add a package; exclude, include or pin packages to narrow the choice", e.Attempts)
+	if e.First != nil {
+		msg += " (first failure: " + e.First.Error() + ")"
+	}
+	return msg
+}
+
+func (e *TooComplexError) Unwrap() error { return e.First }

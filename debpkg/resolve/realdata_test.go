@@ -19,7 +19,7 @@ import (
 var hostLists = []struct{ suite, glob string }{
 	{"bookworm", "/var/lib/apt/lists/*_dists_bookworm_main_binary-amd64_Packages*"},
 	{"bookworm-updates", "/var/lib/apt/lists/*_dists_bookworm-updates_main_binary-amd64_Packages*"},
-	{"bookworm-security", "/var/lib/apt/lists/*_dists_bookworm-security_updates_main_binary-amd64_Packages*"},
+	{"bookworm-security", "/var/lib/apt/lists/*_dists_bookworm-security_main_binary-amd64_Packages*"},
 }
 
 // loadBookworm reads the host's bookworm lists (plain or lz4, as apt keeps
@@ -108,6 +108,7 @@ func TestResolveBookwormMatchesAptChoice(t *testing.T) {
 	if !got["usrmerge"] || !got["perl"] {
 		t.Errorf("plan without Avoid lacks usrmerge or perl:\n%s", planText(plan))
 	}
+	t.Logf("bookworm minbase without Avoid: %d packages", len(plan.Packages))
 }
 
 // TestResolveUbuntuFixture resolves what the frozen Ubuntu archive was

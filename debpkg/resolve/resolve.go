@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/plinth-build/plinth/debpkg"
 )
@@ -101,12 +100,18 @@ func Resolve(cands []Candidate, opts Options) (*Plan, error) {
 		return nil, err
 	}
 	banned := map[string]bool{}
+	attempts := 0
 	var firstErr error
 	for pass := 0; pass < maxPasses; pass++ {
-		s := newSolver(cfg, banned)
+		s := newSolver(cfg, banned, &attempts)
 		err := s.solve(seeds, virtual)
 		if err == nil {
 			return s.plan(), nil
+		}
+		var tc *TooComplexError
+		if errors.As(err, &tc) {
+			tc.First = firstErr
+			return nil, tc
 		}
 		if firstErr == nil {
 			firstErr = err
@@ -115,10 +120,9 @@ func Resolve(cands []Candidate, opts Options) (*Plan, error) {
 		if !errors.As(err, &ce) || ce.movable == "" || banned[ce.movable] {
 			break
 		}
+		// The clash is with a package an earlier branch chose: try again
+		// with that package as a last resort.
 		banned[ce.movable] = true
 	}
 	return nil, firstErr
 }
-
-// errTooHard stops a search that would take too long.
-var errTooHard = fmt.Errorf("resolving: gave up after %d install attempts; exclude or pin packages to narrow the choice", maxAttempts)

@@ -1,7 +1,6 @@
 package resolve
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -9,9 +8,9 @@ import (
 	"github.com/plinth-build/plinth/debpkg"
 )
 
-// maxAttempts bounds the installs one pass tries, so that no input makes
-// the search run for long.
-const maxAttempts = 50000
+// maxAttempts bounds the packages all passes together try to add, so that
+// no input makes the search run for long.
+const maxAttempts = 200000
 
 // solver is one pass of the search: the packages chosen so far, in the
 // order chosen, with what undoing a failed alternative needs.
@@ -25,8 +24,10 @@ type solver struct {
 	// provided maps a virtual name to the chosen packages providing it.
 	provided map[string][]string
 	// against maps a name to the chosen packages' Conflicts and Breaks on it.
-	against  map[string][]rule
-	attempts int
+	against map[string][]rule
+	// attempts counts adds across passes; gaveUp is set once it passes maxAttempts.
+	attempts *int
+	gaveUp   error
 }
 
 // entry is a chosen package and why.
@@ -44,9 +45,9 @@ type rule struct {
 	dep   debpkg.Dep
 }
 
-func newSolver(cfg *config, banned map[string]bool) *solver {
+func newSolver(cfg *config, banned map[string]bool, attempts *int) *solver {
 	return &solver{
-		cfg: cfg, idx: cfg.idx, banned: banned,
+		cfg: cfg, idx: cfg.idx, banned: banned, attempts: attempts,
 		chosen:   map[string]*entry{},
 		provided: map[string][]string{},
 		against:  map[string][]rule{},
@@ -62,7 +63,7 @@ func (s *solver) solve(seeds []seed, virtual []debpkg.Dep) error {
 		}
 	}
 	for _, d := range virtual {
-		why := "seed: include (provides " + d.Name + ")"
+		why := "include"
 		if err := s.satisfy(debpkg.Alternatives{d}, "", why); err != nil {
 			return err
 		}
@@ -113,9 +114,6 @@ func (s *solver) satisfy(alts debpkg.Alternatives, parent, why string) error {
 	}
 	var first error
 	for _, o := range opts {
-		if s.attempts++; s.attempts > maxAttempts {
-			return errTooHard
-		}
 		e := &entry{c: o.c, why: why, parent: parent}
 		if o.via != "" {
 			e.why = "Provides " + o.via + " for " + why
@@ -128,8 +126,8 @@ func (s *solver) satisfy(alts debpkg.Alternatives, parent, why string) error {
 			}
 			s.undo(mark)
 		}
-		if errors.Is(err, errTooHard) {
-			return err
+		if s.gaveUp != nil {
+			return s.gaveUp
 		}
 		if first == nil {
 			first = err
@@ -224,6 +222,12 @@ func (s *solver) options(alts debpkg.Alternatives) []option {
 
 // add puts e in the plan unless it conflicts with a package already there.
 func (s *solver) add(e *entry) error {
+	if *s.attempts++; *s.attempts > maxAttempts && s.gaveUp == nil {
+		s.gaveUp = &TooComplexError{Attempts: maxAttempts}
+	}
+	if s.gaveUp != nil {
+		return s.gaveUp
+	}
 	if err := s.conflict(e); err != nil {
 		return err
 	}

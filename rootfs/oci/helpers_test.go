@@ -92,10 +92,12 @@ func bytesOpener(b []byte) Opener {
 
 func amd64Config() Config {
 	return Config{
-		Architecture: "amd64", OS: "linux",
+		Architecture: "amd64",
+		OS:           "linux",
 		Cmd:          []string{"/bin/sh"},
 		Env:          []string{"LANG=C.UTF-8", "PATH=/usr/bin:/bin"},
-		User:         "0", WorkingDir: "/",
+		User:         "0",
+		WorkingDir:   "/",
 		Labels:       map[string]string{"org.opencontainers.image.title": "test"},
 		ExposedPorts: []string{"8080/tcp", "53/udp"},
 		Created:      epoch,

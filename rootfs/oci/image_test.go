@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -131,7 +134,16 @@ func TestNewImageLayerRoundTrip(t *testing.T) {
 // they change only when GzipLevel, klauspost/compress's deflate, the config
 // layout or archive/tar's output changes, and never with the host.
 func TestNewImageGoldenDigests(t *testing.T) {
-	img := newTestImage(t, amd64Config())
+	if v := os.Getenv("PLINTH_OCI_TEST_UMASK"); v != "" { // set by TestDigestsIgnoreHost
+		mask, err := strconv.ParseUint(v, 8, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		syscall.Umask(int(mask))
+	}
+	cfg := amd64Config()
+	cfg.Created = time.Unix(epoch.Unix(), 0) // in time.Local, which TZ sets
+	img := newTestImage(t, cfg)
 	m, err := img.Manifest()
 	if err != nil {
 		t.Fatal(err)
@@ -148,6 +160,28 @@ func TestNewImageGoldenDigests(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("digests (-want +got):\n%s", diff)
+	}
+}
+
+// TestDigestsIgnoreHost reruns the golden test in processes with other time
+// zones and umasks.
+func TestDigestsIgnoreHost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns test processes")
+	}
+	for _, env := range [][]string{
+		{"TZ=Pacific/Kiritimati", "PLINTH_OCI_TEST_UMASK=077"},
+		{"TZ=America/St_Johns", "PLINTH_OCI_TEST_UMASK=000"},
+		{"TZ=", "PLINTH_OCI_TEST_UMASK=022"},
+	} {
+		t.Run(strings.Join(env, " "), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestNewImageGoldenDigests$", "-test.count=1", "-test.v")
+			cmd.Env = append(os.Environ(), env...)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !bytes.Contains(out, []byte("--- PASS: TestNewImageGoldenDigests")) {
+				t.Errorf("golden digests differ under %v: %v\n%s", env, err, out)
+			}
+		})
 	}
 }
 

@@ -130,4 +130,3 @@ func (c *countWriter) Write(p []byte) (int, error) {
 func sum(h hash.Hash) v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: fmt.Sprintf("%x", h.Sum(nil))}
 }
-

@@ -1,0 +1,183 @@
+package qemu
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrNotRoot is returned when a chroot is asked for without root privileges.
+var ErrNotRoot = errors.New("running maintainer scripts needs root (chroot and mounts)")
+
+// Chroot is a staging directory prepared for running target programs.
+type Chroot struct {
+	Dir    string
+	Env    []string // the whole environment of programs run inside
+	Stdout io.Writer
+	Stderr io.Writer
+	mounts []string // mounted paths, in mount order
+}
+
+// DefaultEnv is the environment maintainer scripts run with: nothing of the
+// host's leaks in.
+func DefaultEnv() []string {
+	return []string{
+		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"LC_ALL=C.UTF-8",
+		"LANG=C.UTF-8",
+		"HOME=/root",
+		"DEBIAN_FRONTEND=noninteractive",
+		"DEBCONF_NONINTERACTIVE_SEEN=true",
+		"DEBCONF_NOWARNINGS=yes",
+		"DPKG_FRONTEND_LOCKED=",
+	}
+}
+
+// Open mounts proc, sysfs and a minimal /dev under dir. Close unmounts
+// them; callers defer it right away so a failure or interrupt leaves no mount.
+func Open(dir string) (*Chroot, error) {
+	if os.Geteuid() != 0 {
+		return nil, ErrNotRoot
+	}
+	c := &Chroot{Dir: dir, Env: DefaultEnv(), Stdout: io.Discard, Stderr: io.Discard}
+	steps := []struct {
+		target, fstype string
+		flags          uintptr
+		data           string
+	}{
+		{"proc", "proc", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC, ""},
+		{"sys", "sysfs", unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC | unix.MS_RDONLY, ""},
+		{"dev", "tmpfs", unix.MS_NOSUID | unix.MS_NOEXEC, "mode=0755,size=1m"},
+	}
+	for _, s := range steps {
+		if err := c.mount(s.target, s.fstype, s.flags, s.data); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	if err := populateDev(filepath.Join(dir, "dev")); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if err := c.mount("dev/pts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Chroot) mount(target, fstype string, flags uintptr, data string) error {
+	p := filepath.Join(c.Dir, target)
+	// The target must be a real directory inside the chroot, never a symlink
+	// that would take the mount elsewhere.
+	if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("mounting %s: %s is a symlink", fstype, p)
+	}
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		return fmt.Errorf("mounting %s: %w", fstype, err)
+	}
+	if err := unix.Mount(fstype, p, fstype, flags, data); err != nil {
+		return fmt.Errorf("mounting %s on %s: %w", fstype, p, err)
+	}
+	c.mounts = append(c.mounts, p)
+	return nil
+}
+
+// populateDev makes the device nodes scripts expect.
+func populateDev(dev string) error {
+	nodes := []struct {
+		name         string
+		major, minor uint32
+	}{{"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0}}
+	for _, n := range nodes {
+		p := filepath.Join(dev, n.name)
+		if err := unix.Mknod(p, unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor))); err != nil {
+			return fmt.Errorf("creating %s: %w", p, err)
+		}
+		if err := os.Chmod(p, 0o666); err != nil {
+			return err
+		}
+	}
+	for _, l := range [][2]string{{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"}, {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}} {
+		if err := os.Symlink(l[0], filepath.Join(dev, l[1])); err != nil {
+			return err
+		}
+	}
+	return os.MkdirAll(filepath.Join(dev, "shm"), 0o1777)
+}
+
+// Close unmounts everything Open mounted, innermost first. It is safe to
+// call more than once.
+func (c *Chroot) Close() error {
+	var errs []error
+	for i := len(c.mounts) - 1; i >= 0; i-- {
+		if err := unix.Unmount(c.mounts[i], 0); err != nil {
+			// A script may have left a process holding it: detach instead.
+			if err2 := unix.Unmount(c.mounts[i], unix.MNT_DETACH); err2 != nil {
+				errs = append(errs, fmt.Errorf("unmounting %s: %w", c.mounts[i], err))
+			}
+		}
+	}
+	c.mounts = nil
+	return errors.Join(errs...)
+}
+
+// Run executes argv inside the chroot (cwd /) and waits for it; ctx
+// cancellation kills it. Output goes to Stdout and Stderr; on failure the
+// error carries the tail of the output.
+func (c *Chroot) Run(ctx context.Context, argv ...string) error {
+	var tail tailBuffer
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Env = c.Env
+	cmd.Dir = "/"
+	cmd.Stdout = io.MultiWriter(c.Stdout, &tail)
+	cmd.Stderr = io.MultiWriter(c.Stderr, &tail)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: c.Dir, Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	if err := cmd.Run(); err != nil {
+		return &ScriptError{Argv: argv, Err: err, Output: tail.String()}
+	}
+	return nil
+}
+
+// ScriptError reports a program that failed inside the chroot.
+type ScriptError struct {
+	Argv   []string
+	Err    error
+	Output string
+}
+
+func (e *ScriptError) Error() string {
+	msg := fmt.Sprintf("running %s in the chroot: %v", strings.Join(e.Argv, " "), e.Err)
+	if e.Output != "" {
+		msg += "\n" + indent(e.Output)
+	}
+	return msg
+}
+
+func (e *ScriptError) Unwrap() error { return e.Err }
+
+// tailBuffer keeps the last 4 KiB written to it.
+type tailBuffer struct{ b []byte }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 4096 {
+		t.b = t.b[len(t.b)-4096:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return strings.TrimRight(string(t.b), "\n") }
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
