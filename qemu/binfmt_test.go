@@ -3,9 +3,9 @@ package qemu
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/plinth-build/plinth/debpkg"

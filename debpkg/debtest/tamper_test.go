@@ -18,11 +18,11 @@ import (
 )
 
 const (
-	suite = "bookworm"
-	hello = "pool/main/h/hello/hello_2.10-3_amd64.deb"
+	tamperSuite = "bookworm"
+	helloDeb    = "pool/main/h/hello/hello_2.10-3_amd64.deb"
 )
 
-func debs() []debtest.Deb {
+func archiveDebs() []debtest.Deb {
 	return []debtest.Deb{
 		{
 			Control: debtest.Control("hello", "2.10-3", "amd64", "Depends", "libgreet1"),
@@ -32,10 +32,10 @@ func debs() []debtest.Deb {
 	}
 }
 
-// TestTamper runs the apt client against an archive per tamper switch: a
+// TestArchiveTamper runs the apt client against an archive per tamper switch: a
 // hostile archive must fail at the given step with the given error, a flaky
 // one must succeed after retrying.
-func TestTamper(t *testing.T) {
+func TestArchiveTamper(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		tamper   debtest.Tamper
@@ -67,7 +67,7 @@ func TestTamper(t *testing.T) {
 		{name: "WrongIndexSize", tamper: debtest.Tamper{WrongIndexSize: true}, failAt: "Packages", is: apt.ErrSizeMismatch, as: new(*apt.HashError)},
 		{name: "IndexBiggerThanDeclared", tamper: debtest.Tamper{IndexBiggerThanDeclared: true}, failAt: "Packages", is: apt.ErrSizeMismatch, as: new(*apt.HashError)},
 		{name: "CorruptDeb", tamper: debtest.Tamper{CorruptDeb: true}, failAt: "Fetch", is: apt.ErrHashMismatch, as: new(*apt.HashError)},
-		{name: "pool file missing", edit: func(a *debtest.Archive) { a.Delete(hello) }, failAt: "Fetch", as: new(*apt.NotFoundError)},
+		{name: "pool file missing", edit: func(a *debtest.Archive) { a.Delete(helloDeb) }, failAt: "Fetch", as: new(*apt.NotFoundError)},
 		{name: "Filename with ..", tamper: debtest.Tamper{EditStanza: func(_ string, p *debpkg.Paragraph) {
 			p.Set("Filename", "pool/../../etc/"+p.Get("Package")+".deb")
 		}}, failAt: "Fetch", is: apt.ErrBadFilename},
@@ -79,7 +79,7 @@ func TestTamper(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a := debtest.NewArchive(t, []debtest.Suite{{Name: suite, Debs: debs(), AcquireByHash: !tc.noByHash}}, tc.tamper)
+			a := debtest.NewArchive(t, []debtest.Suite{{Name: tamperSuite, Debs: archiveDebs(), AcquireByHash: !tc.noByHash}}, tc.tamper)
 			if tc.edit != nil {
 				tc.edit(a)
 			}
@@ -97,7 +97,7 @@ func TestTamper(t *testing.T) {
 			c := apt.New(opts)
 			t.Cleanup(func() { c.Close() })
 
-			step, err := run(t, c, a)
+			step, err := runClient(t, c, a)
 			if tc.failAt == "" {
 				if err != nil {
 					t.Fatalf("%s: %v\nrequests: %q", step, err, a.Requests())
@@ -115,7 +115,7 @@ func TestTamper(t *testing.T) {
 			}
 			requests := a.Requests()
 			for _, p := range tc.retried {
-				if n := count(requests, p); n < 2 {
+				if n := countRequests(requests, p); n < 2 {
 					t.Errorf("%q requested %d times, want a retry; requests: %q", p, n, requests)
 				}
 			}
@@ -125,7 +125,7 @@ func TestTamper(t *testing.T) {
 				}
 			}
 			if tc.name == "clean" {
-				if n := count(requests, "/main/binary-amd64/Packages"); n != 0 {
+				if n := countRequests(requests, "/main/binary-amd64/Packages"); n != 0 {
 					t.Errorf("the index was fetched by name although the archive is by-hash: %q", requests)
 				}
 			}
@@ -133,16 +133,16 @@ func TestTamper(t *testing.T) {
 	}
 }
 
-// run goes through Release, Packages and Fetch of hello, checking what each
+// runClient goes through Release, Packages and Fetch of helloDeb, checking what each
 // returns, and says at which step it stopped.
-func run(t *testing.T, c *apt.Client, a *debtest.Archive) (string, error) {
+func runClient(t *testing.T, c *apt.Client, a *debtest.Archive) (string, error) {
 	t.Helper()
 	ctx := context.Background()
-	rel, err := c.Release(ctx, a.URL, suite)
+	rel, err := c.Release(ctx, a.URL, tamperSuite)
 	if err != nil {
 		return "Release", err
 	}
-	if rel.Codename != suite || len(rel.SignedBy) == 0 {
+	if rel.Codename != tamperSuite || len(rel.SignedBy) == 0 {
 		t.Errorf("Release: codename %q signed by %v", rel.Codename, rel.SignedBy)
 	}
 	pkgs, err := c.Packages(ctx, rel, "main", "amd64")
@@ -168,14 +168,14 @@ func run(t *testing.T, c *apt.Client, a *debtest.Archive) (string, error) {
 	if err != nil {
 		t.Fatalf("reading the fetched .deb: %v", err)
 	}
-	want := a.Debs[hello]
-	if sum(got) != sum(want) {
-		t.Errorf("Fetch: %d bytes %s, want the built .deb, %d bytes %s", len(got), sum(got), len(want), sum(want))
+	want := a.Debs[helloDeb]
+	if sha256Hex(got) != sha256Hex(want) {
+		t.Errorf("Fetch: %d bytes %s, want the built .deb, %d bytes %s", len(got), sha256Hex(got), len(want), sha256Hex(want))
 	}
 	return "", nil
 }
 
-func count(requests []string, substr string) int {
+func countRequests(requests []string, substr string) int {
 	n := 0
 	for _, r := range requests {
 		if strings.Contains(r, substr) {
@@ -185,7 +185,7 @@ func count(requests []string, substr string) int {
 	return n
 }
 
-func sum(data []byte) string {
+func sha256Hex(data []byte) string {
 	h := sha256.Sum256(data)
 	return hex.EncodeToString(h[:])
 }
