@@ -31,7 +31,10 @@ type origin struct {
 
 // openArchive resolves the recipe's mirrors, verifies every suite's Release
 // and loads the Packages indexes for archs.
-func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *Options) (*archive, error) {
+// With a lockfile only the Releases are verified (the lock pins every file
+// by hash): its newest Date is a floor against rollback, and Valid-Until is
+// not enforced so a snapshot mirror can serve an old lock.
+func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *Options, lock *Lockfile) (*archive, error) {
 	keyring, err := loadKeyring(r, opts.Keyring)
 	if err != nil {
 		return nil, err
@@ -40,13 +43,20 @@ func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *O
 	if err != nil {
 		return nil, err
 	}
-	client := apt.New(apt.Options{
+	aopts := apt.Options{
 		CacheDir:         opts.CacheDir,
 		Keyring:          keyring,
 		Now:              opts.Now,
 		IgnoreValidUntil: opts.IgnoreValidUntil,
 		Logf:             logger(opts.Log),
-	})
+	}
+	if lock != nil {
+		aopts.MinDate, aopts.IgnoreValidUntil = lock.newest(), true
+	}
+	client := apt.New(aopts)
+	if lock != nil {
+		return lockedArchive(ctx, client, mirrors, lock)
+	}
 	var sources []apt.Source
 	for _, s := range r.Source.Suites {
 		sources = append(sources, apt.Source{Mirror: mirrors[s], Suite: s, Components: r.Source.Components})
@@ -147,4 +157,20 @@ func resolveMirrors(r *recipes.Recipe, opts *Options) (map[string]string, error)
 		out[s] = m
 	}
 	return out, nil
+}
+
+func lockedArchive(ctx context.Context, client *apt.Client, mirrors map[string]string, lock *Lockfile) (*archive, error) {
+	a := &archive{client: client, mirrors: mirrors, releases: map[string]*apt.Release{}}
+	for _, s := range lock.Suites {
+		m, ok := mirrors[s.Name]
+		if !ok {
+			return nil, fmt.Errorf("the lockfile names suite %s, which the recipe does not: regenerate the lock with plinth lock", s.Name)
+		}
+		rel, err := client.Release(ctx, m, s.Name)
+		if err != nil {
+			return nil, err
+		}
+		a.releases[s.Name] = rel
+	}
+	return a, nil
 }

@@ -9,6 +9,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/plinth-build/plinth/debpkg"
+	"github.com/plinth-build/plinth/qemu"
 	"github.com/plinth-build/plinth/recipes"
 	"github.com/plinth-build/plinth/rootfs"
 	"github.com/plinth-build/plinth/rootfs/oci"
@@ -42,6 +43,15 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var lock *Lockfile
+	if opts.LockFile != "" {
+		if lock, err = ReadLockfile(opts.LockFile); err != nil {
+			return nil, err
+		}
+		if len(opts.Archs) == 0 {
+			opts.Archs = lock.archs()
+		}
+	}
 	archs, err := architectures(r, opts.Archs)
 	if err != nil {
 		return nil, err
@@ -60,18 +70,28 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if r.Rootfs.Configure == recipes.ConfigureChroot && os.Geteuid() != 0 {
 		return nil, &NotRootError{Recipe: r.Name}
 	}
-	a, err := openArchive(ctx, r, archNames(archs), &opts)
+	if r.Rootfs.Configure == recipes.ConfigureChroot {
+		for _, arch := range archs {
+			if err := (qemu.Binfmt{}).Ensure(arch); err != nil {
+				return nil, err
+			}
+		}
+	}
+	a, err := openArchive(ctx, r, archNames(archs), &opts, lock)
 	if err != nil {
 		return nil, err
 	}
 	epoch := a.epoch()
+	if lock != nil {
+		epoch = lock.newest()
+	}
 	if opts.SourceDateEpoch != nil {
 		epoch = opts.SourceDateEpoch.UTC()
 	}
 	res := &Result{Recipe: r.Name, Output: out}
 	var trees []*rootfs.Tree
 	for _, arch := range archs {
-		tree, installed, err := buildTree(ctx, r, a, arch, &opts)
+		tree, installed, err := buildTree(ctx, r, a, arch, lock, &opts)
 		if err != nil {
 			return nil, fmt.Errorf("building %s for %s: %w", r.Name, arch.Name, err)
 		}
@@ -80,6 +100,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", out, err)
+	}
+	if opts.SBOM != "" {
+		if err := writeSBOM(opts.SBOM, r, opts.Version, epoch, trees, res); err != nil {
+			return nil, fmt.Errorf("writing the SBOM %s: %w", opts.SBOM, err)
+		}
 	}
 	return res, nil
 }
@@ -144,4 +169,16 @@ func manifestDigest(img v1.Image) (string, error) {
 		return "", err
 	}
 	return d.String(), nil
+}
+
+func writeSBOM(path string, r *recipes.Recipe, version string, epoch time.Time, trees []*rootfs.Tree, res *Result) error {
+	images := make([]sbomImage, len(trees))
+	for i, t := range trees {
+		images[i] = sbomImage{Arch: res.Images[i].Arch, Digest: res.Images[i].Digest, Tree: t}
+	}
+	doc, err := buildSBOM(r.Name, r.Source.Distro, version, epoch, images)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, doc)
 }

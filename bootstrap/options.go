@@ -23,6 +23,10 @@ type Options struct {
 	Output string
 	// CacheDir holds downloaded files by SHA256; "" disables the cache.
 	CacheDir string
+	// LockFile, if set, pins every package: build exactly those files.
+	LockFile string
+	// SBOM, if set, is where an SPDX 2.3 JSON document of the image goes.
+	SBOM string
 	// Keyring, if set, is a file of archive keys trusted instead of the built-in ones.
 	Keyring string
 	// SourceDateEpoch, if set, is the image's timestamp; otherwise the
@@ -36,6 +40,8 @@ type Options struct {
 	IgnoreValidUntil bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Version is plinth's version, recorded in SBOMs.
+	Version string
 	// Verbose also sends maintainer script output to Log.
 	Verbose bool
 }

@@ -30,7 +30,7 @@ func Show(ctx context.Context, w io.Writer, opts ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	a, err := openArchive(ctx, r, archNames(archs), &opts.Options)
+	a, err := openArchive(ctx, r, archNames(archs), &opts.Options, nil)
 	if err != nil {
 		return err
 	}

@@ -20,21 +20,13 @@ import (
 
 // buildTree resolves, fetches and unpacks the recipe for one architecture
 // and finishes the tree as the recipe's configure mode says.
-func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, opts *Options) (*rootfs.Tree, []InstalledPackage, error) {
+func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, opts *Options) (*rootfs.Tree, []InstalledPackage, error) {
 	logf := logger(opts.Log)
-	plan, err := resolvePlan(r, a, arch)
+	plan, debs, err := preparePackages(ctx, r, a, arch, lock)
 	if err != nil {
 		return nil, nil, err
 	}
-	logf("%s/%s: %d packages", r.Name, arch.Name, len(plan.Packages))
-	files, err := fetchPlan(ctx, a, plan)
-	if err != nil {
-		return nil, nil, err
-	}
-	debs, err := decodeDebs(ctx, plan, files)
-	if err != nil {
-		return nil, nil, err
-	}
+	logf("%s/%s: unpacking %d packages", r.Name, arch.Name, len(plan.Packages))
 	tree := rootfs.New()
 	if r.Rootfs.MergedUsr {
 		if err := tree.MergeUsr(arch.LibDirs); err != nil {
@@ -111,6 +103,30 @@ func fetchPlan(ctx context.Context, a *archive, plan *resolve.Plan) ([]string, e
 	return paths, nil
 }
 
+// preparePackages decides the install plan and reads its .debs: resolved
+// against the archive, or exactly the lockfile's packages.
+func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile) (*resolve.Plan, []decodedDeb, error) {
+	if lock != nil {
+		return lockedPackages(ctx, r, a, arch, lock)
+	}
+	plan, err := resolvePlan(r, a, arch)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := fetchPlan(ctx, a, plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	debs, err := decodeDebs(ctx, files, func(i int) string { return plan.Packages[i].Filename })
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range debs {
+		debs[i].pkg = plan.Packages[i].Package
+	}
+	return plan, debs, nil
+}
+
 // decodedDeb is one package's control archive and its decompressed data.tar.
 type decodedDeb struct {
 	pkg     *debpkg.Package
@@ -118,9 +134,9 @@ type decodedDeb struct {
 	data    []byte
 }
 
-// decodeDebs decompresses every .deb in parallel; extraction into the tree
+// decodeDebs decompresses the .debs in parallel; extraction into the tree
 // stays sequential, in plan order, so file ownership is deterministic.
-func decodeDebs(ctx context.Context, plan *resolve.Plan, files []string) ([]decodedDeb, error) {
+func decodeDebs(ctx context.Context, files []string, name func(i int) string) ([]decodedDeb, error) {
 	out := make([]decodedDeb, len(files))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -131,9 +147,8 @@ func decodeDebs(ctx context.Context, plan *resolve.Plan, files []string) ([]deco
 			}
 			d, err := decodeDeb(files[i])
 			if err != nil {
-				return fmt.Errorf("reading %s: %w", plan.Packages[i].Filename, err)
+				return fmt.Errorf("reading %s: %w", name(i), err)
 			}
-			d.pkg = plan.Packages[i].Package
 			out[i] = d
 			return nil
 		})

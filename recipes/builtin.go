@@ -38,8 +38,8 @@ func isBuiltinFile(file string) bool { return strings.HasPrefix(file, builtinPre
 
 // Info describes one built-in recipe.
 type Info struct {
-	Name        string
-	Description string
+	Name        string // what `plinth build NAME` takes
+	Description string // the recipe's description
 }
 
 // Builtins lists the built-in recipes, sorted by name.

@@ -147,7 +147,7 @@ func unknownKeys(file string, data []byte, undecoded []toml.Key) error {
 	reported := map[string]bool{}
 	var errs []error
 	for _, k := range undecoded {
-		if coveredBy(k, reported) {
+		if len(k) == 0 || coveredBy(k, reported) {
 			continue
 		}
 		reported[keyID(k)] = true

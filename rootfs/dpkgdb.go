@@ -94,8 +94,8 @@ func (e *DpkgError) Error() string {
 // Conffiles hashed from the tree), info/<pkg>.{list,md5sums,conffiles,...}
 // (info/<pkg>:<arch>.* for Multi-Arch: same), triggers/File and the
 // explicit trigger interest files, the arch file when packages of foreign
-// architectures are present, and empty available, diversions and
-// statoverride files where the tree has none.
+// architectures are present, info/format (the multiarch layout) and empty
+// available, diversions and statoverride files where the tree has none.
 func WriteDpkgDatabase(t *Tree, pkgs []InstalledPackage, opts DpkgOptions) error {
 	if opts.Arch == "" {
 		return errors.New("writing the dpkg database: no native architecture given")
@@ -462,6 +462,10 @@ func writeDpkgSkeleton(t *Tree) error {
 		if err := t.MkdirAll(name, 0o755, 0, 0); err != nil {
 			return fmt.Errorf("creating %s: %w", name, err)
 		}
+	}
+	// info/format 1: the multiarch layout, info/<pkg>:<arch>.* files.
+	if err := writeDpkgFile(t, "info/format", []byte("1\n")); err != nil {
+		return err
 	}
 	for _, f := range []string{"available", "diversions", "statoverride"} {
 		name := path.Join(DpkgAdminDir, f)

@@ -368,6 +368,23 @@ func TestDpkgReadsDatabase(t *testing.T) {
 	if out, err := exec.Command("dpkg", "--admindir="+admin, "--print-foreign-architectures").Output(); err != nil || string(out) != "arm64\n" {
 		t.Errorf("dpkg --print-foreign-architectures = %q, %v; want arm64", out, err)
 	}
+	t.Run("apt", func(t *testing.T) {
+		if _, err := exec.LookPath("apt-cache"); err != nil {
+			t.Skip("apt-cache not installed")
+		}
+		aptDir := t.TempDir()
+		for _, d := range []string{"etc/apt/sources.list.d", "etc/apt/preferences.d", "etc/apt/apt.conf.d"} {
+			mustDo(t, os.MkdirAll(filepath.Join(aptDir, d), 0o755))
+		}
+		mustDo(t, os.WriteFile(filepath.Join(aptDir, "etc/apt/sources.list"), nil, 0o644))
+		out := runTool(t, "apt-cache", "-o", "Dir="+aptDir, "-o", "Dir::State::status="+filepath.Join(admin, "status"),
+			"-o", "APT::Architecture=amd64", "-o", "APT::Architectures::=arm64", "policy", "libc6:arm64", "unpacked")
+		for _, want := range []string{"libc6:arm64:\n  Installed: 2.36-9+deb12u7", "unpacked:\n  Installed: 0.1"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("apt-cache policy does not say %q:\n%s", want, out)
+			}
+		}
+	})
 }
 
 func runTool(t *testing.T, name string, args ...string) string {

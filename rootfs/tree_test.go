@@ -22,8 +22,10 @@ type spec struct {
 	minor    int64
 }
 
-func specFile(name, data string) spec { return spec{name: name, typ: tar.TypeReg, mode: 0o644, data: data} }
-func specDir(name string) spec        { return spec{name: name, typ: tar.TypeDir, mode: 0o755} }
+func specFile(name, data string) spec {
+	return spec{name: name, typ: tar.TypeReg, mode: 0o644, data: data}
+}
+func specDir(name string) spec { return spec{name: name, typ: tar.TypeDir, mode: 0o755} }
 func specLink(name, target string) spec {
 	return spec{name: name, typ: tar.TypeSymlink, mode: 0o777, link: target}
 }
@@ -327,7 +329,7 @@ func TestPut(t *testing.T) {
 	mustDump(t, tree, map[string]string{
 		"/dev/null": "char 0666 0:0 1,3",
 		"/etc":      "dir 0755 0:0",
-		"/etc/f":    "hardlink -> /h",
+		"/h":        "hardlink -> /etc/f",
 	})
 	n := &Node{Type: TypeReg, Data: []byte("a")}
 	must(t, tree.Put("/copy", n))

@@ -13,6 +13,8 @@ func newBuildCommand(e *env) *cobra.Command {
 		common commonFlags
 		output string
 		epoch  string
+		lock   string
+		sbom   string
 	)
 	c := &cobra.Command{
 		Use:   "build RECIPE...",
@@ -37,6 +39,10 @@ func newBuildCommand(e *env) *cobra.Command {
 			if len(args) > 1 && output != "" {
 				return usageError{fmt.Errorf("-o names one destination, but %d recipes were given: build them one at a time", len(args)), "build"}
 			}
+			if len(args) > 1 && (lock != "" || sbom != "") {
+				return usageError{fmt.Errorf("--lock and --sbom name one file, but %d recipes were given: build them one at a time", len(args)), "build"}
+			}
+			opts.LockFile, opts.SBOM, opts.Version = lock, sbom, version
 			for _, recipe := range args {
 				opts.Recipe, opts.Output = recipe, output
 				res, err := bootstrap.Build(c.Context(), opts)
@@ -50,6 +56,8 @@ func newBuildCommand(e *env) *cobra.Command {
 	}
 	common.register(c)
 	c.Flags().StringVarP(&output, "output", "o", "", "oci:DIR[:TAG] | docker-archive:FILE[:REF] | docker://REF | dir:DIR | tar:FILE (default oci:./out/<recipe-name>)")
+	c.Flags().StringVar(&lock, "lock", "", "build exactly what this lockfile pins (fail if it can't)")
+	c.Flags().StringVar(&sbom, "sbom", "", "write an SPDX 2.3 JSON SBOM of the image's packages to this file")
 	c.Flags().StringVar(&epoch, "source-date-epoch", "", "image timestamp, Unix seconds (default $SOURCE_DATE_EPOCH, else the archive's Date)")
 	return c
 }

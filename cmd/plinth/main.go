@@ -32,6 +32,9 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	if err == nil {
 		return 0
 	}
+	if errors.Is(err, errChanged) {
+		return 1
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
 		fmt.Fprintf(stderr, "plinth: %v\nRun 'plinth %s --help' for usage.\n", ue.error, ue.cmd)

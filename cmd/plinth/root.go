@@ -28,7 +28,7 @@ runs maintainer scripts.`,
 		return usageError{err, c.Name()}
 	})
 	root.PersistentFlags().BoolP("quiet", "q", false, "print nothing but errors")
-	root.AddCommand(newBuildCommand(e), newShowCommand(e), newRecipesCommand(e), newVersionCommand(e))
+	root.AddCommand(newBuildCommand(e), newShowCommand(e), newLockCommand(e), newRefreshCommand(e), newRecipesCommand(e), newVersionCommand(e))
 	return root
 }
 

@@ -20,11 +20,14 @@ func (c *Client) cacheDir() (string, error) {
 		}
 		return dir, nil
 	}
-	c.tmpOnce.Do(func() {
-		c.tmpDir, c.tmpErr = os.MkdirTemp("", "plinth-apt-")
-	})
-	if c.tmpErr != nil {
-		return "", fmt.Errorf("creating a temporary download directory: %w", c.tmpErr)
+	c.tmpMu.Lock()
+	defer c.tmpMu.Unlock()
+	if c.tmpDir == "" {
+		dir, err := os.MkdirTemp("", "plinth-apt-")
+		if err != nil {
+			return "", fmt.Errorf("creating a temporary download directory: %w", err)
+		}
+		c.tmpDir = dir
 	}
 	return c.tmpDir, nil
 }

@@ -63,9 +63,8 @@ type Client struct {
 	opts Options
 	http *http.Client
 
-	tmpOnce sync.Once
-	tmpDir  string
-	tmpErr  error
+	tmpMu  sync.Mutex
+	tmpDir string // the download directory when CacheDir is ""
 }
 
 // New returns a Client for opts, with defaults filled in.
@@ -107,12 +106,17 @@ func defaultHTTPClient() *http.Client {
 }
 
 // Close removes the temporary download directory used when CacheDir is "";
-// paths returned by Fetch are gone afterwards. With a CacheDir it does nothing.
+// paths returned by Fetch are gone afterwards (a later Fetch starts a new
+// one). With a CacheDir it does nothing.
 func (c *Client) Close() error {
-	if c.tmpDir == "" {
+	c.tmpMu.Lock()
+	defer c.tmpMu.Unlock()
+	dir := c.tmpDir
+	c.tmpDir = ""
+	if dir == "" {
 		return nil
 	}
-	return os.RemoveAll(c.tmpDir)
+	return os.RemoveAll(dir)
 }
 
 func (c *Client) logf(format string, args ...any) {

@@ -13,7 +13,9 @@ import (
 // may be concatenated (in either form). It fails when no key is found.
 func ReadKeyring(data []byte) (openpgp.EntityList, error) {
 	var all openpgp.EntityList
-	rest := bytes.TrimSpace(data)
+	// Only leading white space is trimmed: binary packets never start with
+	// it, but may end with such bytes.
+	rest := bytes.TrimLeft(data, " \t\r\n")
 	for len(rest) > 0 {
 		if !bytes.HasPrefix(rest, []byte("-----BEGIN ")) {
 			el, err := openpgp.ReadKeyRing(bytes.NewReader(rest))
@@ -43,7 +45,7 @@ func ReadKeyring(data []byte) (openpgp.EntityList, error) {
 			return nil, fmt.Errorf("reading armored keyring: %w", err)
 		}
 		all = append(all, el...)
-		rest = bytes.TrimSpace(rest[end:])
+		rest = bytes.TrimLeft(rest[end:], " \t\r\n")
 	}
 	if len(all) == 0 {
 		return nil, fmt.Errorf("reading keyring: no public keys found")

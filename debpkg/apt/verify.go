@@ -58,11 +58,7 @@ func SplitClearsigned(data []byte) (*Clearsigned, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: reading the signature block: %v", ErrUnsignedText, err)
 	}
-	plain := b.Plaintext
-	if len(plain) > 0 {
-		plain = append(plain, '\n') // Decode drops the final line end.
-	}
-	return &Clearsigned{Plaintext: plain, Signed: b.Bytes, Signature: sig}, nil
+	return &Clearsigned{Plaintext: b.Plaintext, Signed: b.Bytes, Signature: sig}, nil
 }
 
 // checkDashEscapes rejects a signed text line starting with "-" that is not

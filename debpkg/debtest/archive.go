@@ -25,10 +25,6 @@ import (
 	"github.com/plinth-build/plinth/debpkg"
 )
 
-// DefaultDate is the Date of a Suite that gives none: 2024-01-01 UTC, the
-// same instant as ModTimeUnix.
-var DefaultDate = time.Unix(ModTimeUnix, 0).UTC()
-
 // Suite is one dists/<Name> directory of a fake archive. The zero values
 // of everything but Name give a plausible suite.
 type Suite struct {
@@ -48,7 +44,7 @@ type Suite struct {
 	// ByComponent holds packages of other components, by component name;
 	// each name must be listed in Components.
 	ByComponent map[string][]Deb
-	Date        time.Time // default DefaultDate; must be after 2020-01-01, when the test keys were made
+	Date        time.Time // default 2024-01-01 UTC (ModTimeUnix); must be after 2020-01-01, when the test keys were made
 	ValidUntil  time.Time // zero: no Valid-Until field
 	// AcquireByHash writes "Acquire-By-Hash: yes" and serves every index
 	// also at its by-hash/SHA256/<hex> path. Off, there are no by-hash
@@ -228,7 +224,7 @@ func withDefaults(s Suite) (Suite, error) {
 		}
 	}
 	if s.Date.IsZero() {
-		s.Date = DefaultDate
+		s.Date = time.Unix(ModTimeUnix, 0).UTC()
 	}
 	return s, nil
 }

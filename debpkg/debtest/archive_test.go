@@ -82,6 +82,9 @@ func writeArmored(t *testing.T, file, blockType string, write func(*bytes.Buffer
 	}
 }
 
+// defaultDate is a Suite's Date when it gives none.
+var defaultDate = time.Unix(ModTimeUnix, 0).UTC()
+
 // testDebs returns an amd64 package, an "all" library package with a
 // source and an epoch.
 func testDebs() []Deb {
@@ -274,17 +277,17 @@ func TestNewArchiveSuites(t *testing.T) {
 	a := NewArchive(t, []Suite{
 		{Name: "bookworm", Debs: debs[:1], Archs: []string{"amd64", "arm64"}},
 		{Name: "bookworm-updates", Codename: "bookworm-updates", Components: []string{"main", "contrib"},
-			ByComponent: map[string][]Deb{"contrib": debs[1:]}, Date: DefaultDate.Add(48 * time.Hour)},
+			ByComponent: map[string][]Deb{"contrib": debs[1:]}, Date: defaultDate.Add(48 * time.Hour)},
 	}, Tamper{})
-	if want := DefaultDate.Add(49 * time.Hour); !a.Now().Equal(want) {
+	if want := defaultDate.Add(49 * time.Hour); !a.Now().Equal(want) {
 		t.Errorf("Now() = %v, want %v (an hour after the latest Date)", a.Now(), want)
 	}
 	for path, wantStatus := range map[string]int{
-		"/dists/bookworm/main/binary-amd64/Packages.xz":           200,
-		"/dists/bookworm/main/binary-arm64/Packages.xz":           200, // empty index
-		"/dists/bookworm-updates/main/binary-amd64/Packages":      200,
-		"/dists/bookworm-updates/contrib/binary-amd64/Packages":   200,
-		"/pool/contrib/libg/libgreet/libgreet1_1.2-1_all.deb":     200,
+		"/dists/bookworm/main/binary-amd64/Packages.xz":                200,
+		"/dists/bookworm/main/binary-arm64/Packages.xz":                200, // empty index
+		"/dists/bookworm-updates/main/binary-amd64/Packages":           200,
+		"/dists/bookworm-updates/contrib/binary-amd64/Packages":        200,
+		"/pool/contrib/libg/libgreet/libgreet1_1.2-1_all.deb":          200,
 		"/dists/bookworm/main/binary-amd64/by-hash/SHA256/" + sum(nil): 404, // AcquireByHash off
 	} {
 		if status, _, _ := get(t, a, path); status != wantStatus {
@@ -458,30 +461,21 @@ func TestTamperFiles(t *testing.T) {
 // (when served).
 func signatures(t *testing.T, a *Archive) []*packet.Signature {
 	t.Helper()
-	armored := [][]byte{mustGet(t, a, "/dists/bookworm/Release.gpg")}
+	block, err := armor.Decode(bytes.NewReader(mustGet(t, a, "/dists/bookworm/Release.gpg")))
+	if err != nil {
+		t.Fatalf("decoding Release.gpg: %v", err)
+	}
+	bodies := []io.Reader{block.Body}
 	if status, in, _ := get(t, a, "/dists/bookworm/InRelease"); status == http.StatusOK {
-		block, _ := clearsign.Decode(in)
-		if block == nil {
+		cs, _ := clearsign.Decode(in)
+		if cs == nil {
 			t.Fatal("InRelease is not clearsigned")
 		}
-		sig, err := io.ReadAll(block.ArmoredSignature.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		armored = append(armored, nil)
-		var b bytes.Buffer
-		w, _ := armor.Encode(&b, "PGP SIGNATURE", nil)
-		w.Write(sig)
-		w.Close()
-		armored[1] = b.Bytes()
+		bodies = append(bodies, cs.ArmoredSignature.Body)
 	}
 	var out []*packet.Signature
-	for _, data := range armored {
-		block, err := armor.Decode(bytes.NewReader(data))
-		if err != nil {
-			t.Fatalf("decoding signature: %v", err)
-		}
-		p, err := packet.Read(block.Body)
+	for _, body := range bodies {
+		p, err := packet.Read(body)
 		if err != nil {
 			t.Fatalf("reading signature: %v", err)
 		}
@@ -586,27 +580,30 @@ func TestServerSwitches(t *testing.T) {
 func TestSigningHelpers(t *testing.T) {
 	keys := LoadKeys(t)
 	keyring := openpgp.EntityList{keys.Archive}
-	cfg := &packet.Config{Time: func() time.Time { return DefaultDate.Add(time.Hour) }}
+	cfg := &packet.Config{Time: func() time.Time { return defaultDate.Add(time.Hour) }}
 	text := []byte("Origin: x\n-dash line\ntrailing space   \n\nlast\n")
-	signed := ClearSign(t, keys.Archive, crypto.SHA256, DefaultDate, text)
+	signed := ClearSign(t, keys.Archive, crypto.SHA256, defaultDate, text)
 	block, rest := clearsign.Decode(signed)
 	if block == nil || len(rest) != 0 {
 		t.Fatalf("not one clearsigned message:\n%s", signed)
 	}
-	if want := "Origin: x\n-dash line\ntrailing space   \n\nlast"; string(block.Plaintext) != want && string(block.Plaintext) != strings.ReplaceAll(want, "   \n", "\n") {
-		t.Errorf("plaintext %q", block.Plaintext)
+	if want := "Origin: x\n-dash line\ntrailing space\n\nlast"; string(block.Plaintext) != want {
+		t.Errorf("plaintext %q, want %q", block.Plaintext, want)
+	}
+	if !bytes.Contains(signed, []byte("\n- -dash line\n")) {
+		t.Errorf("the line starting with a dash is not dash-escaped:\n%s", signed)
 	}
 	if _, err := block.VerifySignature(keyring, cfg); err != nil {
 		t.Errorf("clearsigned text: %v", err)
 	}
-	sig := DetachSign(t, keys.Archive, crypto.SHA512, DefaultDate, text)
+	sig := DetachSign(t, keys.Archive, crypto.SHA512, defaultDate, text)
 	if _, err := openpgp.CheckArmoredDetachedSignature(keyring, bytes.NewReader(text), bytes.NewReader(sig), cfg); err != nil {
 		t.Errorf("detached signature: %v", err)
 	}
 	if _, err := openpgp.CheckArmoredDetachedSignature(openpgp.EntityList{keys.Wrong}, bytes.NewReader(text), bytes.NewReader(sig), cfg); err == nil {
 		t.Error("the wrong key verifies the archive key's signature")
 	}
-	if _, err := clearSign(keys.Archive, crypto.MD5, DefaultDate, text); err == nil {
+	if _, err := clearSign(keys.Archive, crypto.MD5, defaultDate, text); err == nil {
 		t.Error("clearSign with MD5: no error")
 	}
 }
@@ -699,6 +696,41 @@ func TestGpgv(t *testing.T) {
 	}
 }
 
+// TestGpgvClearSign checks ClearSign's dash escapes and canonical text
+// (trailing white space, line ends) with gpgv.
+func TestGpgvClearSign(t *testing.T) {
+	gpgv, err := exec.LookPath("gpgv")
+	if err != nil {
+		t.Skip("gpgv not installed (Debian package gpgv)")
+	}
+	keys := LoadKeys(t)
+	dir := t.TempDir()
+	block, err := armor.Decode(bytes.NewReader(ArmoredPublicKeys(t, keys.Archive)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := io.ReadAll(block.Body)
+	text := []byte("Origin: x\n-dash line\n--- more dashes\ntrailing space \t \n\n\tlast\n")
+	for name, data := range map[string][]byte{
+		"key.gpg":   pub,
+		"InRelease": ClearSign(t, keys.Archive, crypto.SHA256, defaultDate, text),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(gpgv, "--keyring", "./key.gpg", "--output", "out", "InRelease")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gpgv: %v\n%s", err, out)
+	}
+	// gpgv writes the text as signed: without trailing white space.
+	want := bytes.ReplaceAll(text, []byte(" \t \n"), []byte("\n"))
+	if got, _ := os.ReadFile(filepath.Join(dir, "out")); !bytes.Equal(got, want) {
+		t.Errorf("gpgv's plaintext %q, want %q", got, want)
+	}
+}
+
 // TestAptGet has apt-get update and download from the archive, in a
 // private apt directory tree, and refuse tampered archives.
 func TestAptGet(t *testing.T) {
@@ -775,7 +807,7 @@ func aptRoot(t *testing.T, a *Archive) string {
 		}
 	}
 	files := map[string]string{
-		"var/lib/dpkg/status": "",
+		"var/lib/dpkg/status":  "",
 		"etc/apt/sources.list": fmt.Sprintf("deb [signed-by=%s arch=amd64] %s bookworm main\n", binaryKeyring(t, a), a.URL),
 		"apt.conf": fmt.Sprintf(`Dir "%s/";
 Dir::State::status "%s/var/lib/dpkg/status";

@@ -48,7 +48,7 @@ func TestArchiveTamper(t *testing.T) {
 		retried  []string                 // path substrings each requested more than once
 		requests []string                 // path suffixes (or, ending in "/", substrings) that must have been requested
 	}{
-		{name: "clean", requests: []string{"/InRelease", "/main/binary-amd64/by-hash/SHA256/", "/" + hello}},
+		{name: "clean", requests: []string{"/InRelease", "/main/binary-amd64/by-hash/SHA256/", "/" + helloDeb}},
 		{name: "clean without by-hash", noByHash: true, requests: []string{"/main/binary-amd64/Packages.xz"}},
 		{name: "WrongKey", tamper: debtest.Tamper{WrongKey: true}, failAt: "Release", is: apt.ErrUnknownKey, as: new(*apt.SignatureError)},
 		{name: "UnsignedTextBefore", tamper: debtest.Tamper{UnsignedTextBefore: true}, failAt: "Release", is: apt.ErrUnsignedText, as: new(*apt.SignatureError)},
@@ -120,7 +120,9 @@ func TestArchiveTamper(t *testing.T) {
 				}
 			}
 			for _, p := range tc.requests {
-				if !slices.ContainsFunc(requests, func(r string) bool { return strings.HasSuffix(r, p) || strings.HasSuffix(p, "/") && strings.Contains(r, p) }) {
+				if !slices.ContainsFunc(requests, func(r string) bool {
+					return strings.HasSuffix(r, p) || strings.HasSuffix(p, "/") && strings.Contains(r, p)
+				}) {
 					t.Errorf("%q not requested; requests: %q", p, requests)
 				}
 			}
@@ -133,7 +135,7 @@ func TestArchiveTamper(t *testing.T) {
 	}
 }
 
-// runClient goes through Release, Packages and Fetch of helloDeb, checking what each
+// runClient goes through Release, Packages and Fetch of hello, checking what each
 // returns, and says at which step it stopped.
 func runClient(t *testing.T, c *apt.Client, a *debtest.Archive) (string, error) {
 	t.Helper()

@@ -1,7 +1,7 @@
 package resolve
 
 import (
-	"sort"
+	"slices"
 
 	"github.com/plinth-build/plinth/debpkg"
 )
@@ -35,11 +35,14 @@ func newIndex(cands []Candidate, arch string) *index {
 		}
 		idx.byName[c.Name] = append(idx.byName[c.Name], c)
 	}
+	idx.names = make([]string, 0, len(idx.byName))
 	for name, cs := range idx.byName {
-		sort.SliceStable(cs, func(i, j int) bool { return cs[i].Version.Compare(cs[j].Version) > 0 })
+		if len(cs) > 1 {
+			slices.SortStableFunc(cs, func(a, b *Candidate) int { return b.Version.Compare(a.Version) })
+		}
 		idx.names = append(idx.names, name)
 	}
-	sort.Strings(idx.names)
+	slices.Sort(idx.names)
 	for _, name := range idx.names {
 		for _, c := range idx.byName[name] {
 			for _, alts := range c.Provides {

@@ -2,12 +2,15 @@ package resolve
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/plinth-build/plinth/debpkg"
@@ -22,46 +25,72 @@ var hostLists = []struct{ suite, glob string }{
 	{"bookworm-security", "/var/lib/apt/lists/*_dists_bookworm-security_main_binary-amd64_Packages*"},
 }
 
-// loadBookworm reads the host's bookworm lists (plain or lz4, as apt keeps
-// them), or skips the test when they are absent.
+// loadBookworm returns the host's bookworm lists (plain or lz4, as apt
+// keeps them), read once per test binary, or skips the test when they are
+// absent.
 func loadBookworm(tb testing.TB) []Candidate {
 	tb.Helper()
+	cands, err := bookworm()
+	if errors.Is(err, errNoLists) {
+		tb.Skipf("%v: run on a host with bookworm apt lists to test real data", err)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cands
+}
+
+var errNoLists = errors.New("no host apt list for bookworm main amd64")
+
+var bookworm = sync.OnceValues(func() ([]Candidate, error) {
 	var cands []Candidate
 	for i, l := range hostLists {
 		files, _ := filepath.Glob(l.glob)
 		if len(files) == 0 {
 			if i == 0 {
-				tb.Skipf("no host apt list matches %s: run on a bookworm host with apt lists to test real data", l.glob)
+				return nil, fmt.Errorf("%w matches %s", errNoLists, l.glob)
 			}
 			continue
 		}
 		raw, err := os.ReadFile(files[0])
 		if err != nil {
-			tb.Fatal(err)
+			return nil, err
 		}
 		if strings.HasSuffix(files[0], ".lz4") {
 			if raw, err = unlz4(raw); err != nil {
-				tb.Fatalf("decoding %s: %v", files[0], err)
+				return nil, fmt.Errorf("decoding %s: %w", files[0], err)
 			}
 		}
-		cands = append(cands, parseIndex(tb, l.suite, bytes.NewReader(raw))...)
+		cs, err := readIndex(l.suite, bytes.NewReader(raw))
+		if err != nil {
+			return nil, err
+		}
+		cands = append(cands, cs...)
 	}
-	return cands
-}
+	return cands, nil
+})
 
-func parseIndex(tb testing.TB, suite string, r io.Reader) []Candidate {
-	tb.Helper()
+func readIndex(suite string, r io.Reader) ([]Candidate, error) {
 	paras, err := debpkg.ParseParagraphs(r)
 	if err != nil {
-		tb.Fatalf("parsing %s: %v", suite, err)
+		return nil, fmt.Errorf("parsing %s: %w", suite, err)
 	}
 	out := make([]Candidate, 0, len(paras))
 	for _, p := range paras {
 		pkg, err := debpkg.ParsePackage(p)
 		if err != nil {
-			tb.Fatalf("parsing %s: %v", suite, err)
+			return nil, fmt.Errorf("parsing %s: %w", suite, err)
 		}
 		out = append(out, Candidate{Package: pkg, Suite: suite})
+	}
+	return out, nil
+}
+
+func parseIndex(tb testing.TB, suite string, r io.Reader) []Candidate {
+	tb.Helper()
+	out, err := readIndex(suite, r)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return out
 }

@@ -154,19 +154,18 @@ func (cfg *config) seeds() ([]seed, []debpkg.Dep, error) {
 		add(name, "seed: files only")
 	}
 	if cfg.variant == VariantEssential || cfg.variant == VariantMinbase {
+		minbase := cfg.variant == VariantMinbase
 		for _, name := range cfg.idx.names {
-			if c := cfg.best(name, debpkg.Dep{Name: name}); c != nil && c.Essential {
+			c := cfg.best(name, debpkg.Dep{Name: name})
+			switch {
+			case c == nil:
+			case c.Essential:
 				add(name, "seed: Essential")
-			}
-		}
-	}
-	if cfg.variant == VariantMinbase {
-		for _, name := range cfg.idx.names {
-			if c := cfg.best(name, debpkg.Dep{Name: name}); c != nil && c.Priority == "required" {
+			case minbase && c.Priority == "required":
 				add(name, "seed: Priority required")
 			}
 		}
-		if len(cfg.idx.byName["apt"]) > 0 {
+		if minbase && len(cfg.idx.byName["apt"]) > 0 {
 			add("apt", "seed: minbase")
 		}
 	}

@@ -33,6 +33,7 @@ type solver struct {
 // entry is a chosen package and why.
 type entry struct {
 	c      *Candidate
+	label  string // "name version", set by chain when first needed
 	why    string
 	parent string // the package that needed it, "" for a seed
 	seed   bool
@@ -404,7 +405,10 @@ func (s *solver) chain(n string) []string {
 			out = append(out, "seed "+n)
 			break
 		}
-		out = append(out, name(e.c))
+		if e.label == "" {
+			e.label = name(e.c)
+		}
+		out = append(out, e.label)
 		n = e.parent
 	}
 	return out

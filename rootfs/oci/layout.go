@@ -297,7 +297,7 @@ func (w blobWriter) blob(d v1.Hash, size int64, open func() (io.ReadCloser, erro
 		h := sha256.New()
 		n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx: w.ctx, r: rc})
 		if err != nil {
-			return fmt.Errorf("copying blob %s: %w", d, err)
+			return fmt.Errorf("copying: %w", err)
 		}
 		if got := sum(h); n != size || got != d {
 			return fmt.Errorf("blob %s: got %d bytes with digest %s, want %d bytes", d, n, got, size)
