@@ -67,6 +67,11 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 		if tree, err = configureChroot(ctx, tree, plan, arch, opts); err != nil {
 			return nil, nil, err
 		}
+		if len(r.Rootfs.Users)+len(r.Rootfs.Groups) > 0 {
+			if err := rootfs.WriteAccounts(tree, accounts(r.Rootfs.Users), groups(r.Rootfs.Groups)); err != nil {
+				return nil, nil, fmt.Errorf("adding the recipe's users: %w", err)
+			}
+		}
 	}
 	return tree, installedList(plan), nil
 }

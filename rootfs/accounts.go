@@ -13,7 +13,7 @@ import (
 // Account is a user for /etc/passwd.
 type Account struct {
 	Name     string
-	UID, GID int // GID 0 for a user other than root means "same as UID"
+	UID, GID int    // GID 0 for a user other than root means "same as UID"
 	Home     string // default /home/<name> (/root for root)
 	Shell    string // default /bin/sh when the tree has one, else /sbin/nologin
 }

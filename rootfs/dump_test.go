@@ -11,7 +11,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+// update reports -update: rewrite testdata/*.golden from the current
+// output. dpkgdb_test.go defines the same flag; whichever file initializes
+// first defines it and the other shares it.
+var update = updateFlag()
+
+func updateFlag() func() bool {
+	if f := flag.Lookup("update"); f != nil {
+		return func() bool { return f.Value.String() == "true" }
+	}
+	p := flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+	return func() bool { return *p }
+}
 
 // goldenDump compares TreeDump(tree) with testdata/name.golden, one
 // "path<TAB>line" a line, sorted; -update rewrites the file.
@@ -25,7 +36,7 @@ func goldenDump(t *testing.T, name string, tree *Tree) {
 	slices.Sort(lines)
 	got := strings.Join(lines, "\n") + "\n"
 	file := filepath.Join("testdata", name+".golden")
-	if *update {
+	if update() {
 		must(t, os.WriteFile(file, []byte(got), 0o644))
 	}
 	want, err := os.ReadFile(file)

@@ -28,6 +28,7 @@ runs maintainer scripts.`,
 		return usageError{err, c.Name()}
 	})
 	root.PersistentFlags().BoolP("quiet", "q", false, "print nothing but errors")
+	root.PersistentFlags().BoolP("verbose", "v", false, "print detail, maintainer script output included")
 	root.AddCommand(newBuildCommand(e), newShowCommand(e), newLockCommand(e), newRefreshCommand(e), newRecipesCommand(e), newVersionCommand(e))
 	return root
 }
@@ -71,6 +72,7 @@ func (f *commonFlags) options(c *cobra.Command, e *env) (bootstrap.Options, erro
 	if quiet, _ := c.Flags().GetBool("quiet"); !quiet {
 		opts.Log = e.stderr
 	}
+	opts.Verbose, _ = c.Flags().GetBool("verbose")
 	return opts, nil
 }
 

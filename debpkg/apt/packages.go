@@ -102,6 +102,10 @@ func decompress(r io.Reader, name string) (io.Reader, error) {
 // Parsing runs in parallel with reading (decompressing): the stream is cut
 // into chunks at empty lines and the chunks are parsed by GOMAXPROCS workers.
 func ParsePackages(r io.Reader) ([]*debpkg.Package, error) {
+	return parsePackagesChunked(r, 1<<20)
+}
+
+func parsePackagesChunked(r io.Reader, chunkSize int) ([]*debpkg.Package, error) {
 	type chunk struct {
 		seq, line int // line: number of lines before the chunk
 		data      []byte
@@ -115,7 +119,7 @@ func ParsePackages(r io.Reader) ([]*debpkg.Package, error) {
 	g, ctx := errgroup.WithContext(context.Background())
 	g.Go(func() error {
 		defer close(chunks)
-		return splitParagraphChunks(ctx, r, 1<<20, func(seq, line int, data []byte) error {
+		return splitParagraphChunks(ctx, r, chunkSize, func(seq, line int, data []byte) error {
 			select {
 			case chunks <- chunk{seq, line, data}:
 				return nil

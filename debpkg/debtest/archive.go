@@ -413,7 +413,6 @@ func (b *archiveBuilder) indexes(s Suite, comp, arch string, stanzas []debpkg.Pa
 // describes data.
 func (b *archiveBuilder) tamperIndex(data []byte) []byte {
 	if b.tamper.CorruptIndex {
-		data = flipByte(data)
 	}
 	if b.tamper.IndexBiggerThanDeclared {
 		data = append(slices.Clone(data), bytes.Repeat([]byte("junk\n"), 4096/5+1)[:4096]...)
