@@ -36,7 +36,7 @@ const (
 	noLoginShell     = "/sbin/nologin"
 	shadowGroupID    = 42 // Debian's "shadow" group
 	nonexistentHome  = "/nonexistent"
-	shadowAgingField = "::0:99999:7:::" // no last-change day: reproducible
+	shadowAgingField = ":0:99999:7:::" // after "name:pw:" an empty last-change day: reproducible
 )
 
 // baseGroups and baseUsers are the accounts of an extract-only base:

@@ -76,24 +76,33 @@ func busyboxRodata(binary []byte) ([]byte, error) {
 		return nil, fmt.Errorf("reading busybox binary: %w", err)
 	}
 	if s := f.Section(".rodata"); s != nil && s.Type == elf.SHT_PROGBITS {
-		data, err := s.Data()
-		if err != nil {
-			return nil, fmt.Errorf("reading busybox .rodata: %w", err)
-		}
-		return data, nil
+		return sectionData(s, len(binary))
 	}
 	var all []byte
 	for _, s := range f.Sections {
 		if s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0 {
 			continue
 		}
-		data, err := s.Data()
+		data, err := sectionData(s, len(binary)-len(all))
 		if err != nil {
-			return nil, fmt.Errorf("reading busybox section %s: %w", s.Name, err)
+			return nil, err
 		}
 		all = append(all, data...)
 	}
 	return all, nil
+}
+
+// sectionData reads an uncompressed section of at most budget bytes: the
+// sections of a real binary do not overlap, so they fit in the file.
+func sectionData(s *elf.Section, budget int) ([]byte, error) {
+	if s.Flags&elf.SHF_COMPRESSED != 0 || s.Size > uint64(budget) {
+		return nil, fmt.Errorf("reading busybox section %s: compressed, or larger than the file", s.Name)
+	}
+	data, err := s.Data()
+	if err != nil {
+		return nil, fmt.Errorf("reading busybox section %s: %w", s.Name, err)
+	}
+	return data, nil
 }
 
 // findAppletNames returns the longest valid applet name list in data.

@@ -46,6 +46,32 @@ func fakeELF(t testing.TB, name string, rodata []byte) []byte {
 	return b.Bytes()
 }
 
+// overlappingELF is fakeELF with n more PROGBITS sections over the
+// whole file, as a hostile binary may have.
+func overlappingELF(t testing.TB, n int) []byte {
+	t.Helper()
+	data := fakeELF(t, ".rdata", appletTable(testApplets))
+	var hdr elf.Header64
+	if err := binary.Read(bytes.NewReader(data), binary.LittleEndian, &hdr); err != nil {
+		t.Fatal(err)
+	}
+	sections := make([]elf.Section64, int(hdr.Shnum), int(hdr.Shnum)+n)
+	if err := binary.Read(bytes.NewReader(data[hdr.Shoff:]), binary.LittleEndian, sections); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		sections = append(sections, elf.Section64{Type: uint32(elf.SHT_PROGBITS), Flags: uint64(elf.SHF_ALLOC), Size: hdr.Shoff})
+	}
+	hdr.Shnum = uint16(len(sections))
+	var b bytes.Buffer
+	for _, v := range []any{hdr, data[64:hdr.Shoff], sections} {
+		if err := binary.Write(&b, binary.LittleEndian, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.Bytes()
+}
+
 // appletTable renders applet_names and applet_install_loc for applets
 // (Dir "" leaves the location table out), with some noise around them.
 func appletTable(applets []Applet) []byte {
@@ -96,6 +122,7 @@ func TestReadBusyboxApplets(t *testing.T) {
 		{name: "no applet table", binary: fakeELF(t, ".rodata", []byte("hello\x00world\x00")), wantErr: ErrNoApplets},
 		{name: "unsorted names", binary: fakeELF(t, ".rodata", []byte("[\x00[[\x00ls\x00cat\x00\x00")), wantErr: ErrNoApplets},
 		{name: "only the marker", binary: fakeELF(t, ".rodata", []byte("[\x00\x00")), wantErr: ErrNoApplets},
+		{name: "overlapping sections", binary: overlappingELF(t, 60000), wantErr: errAny},
 		{name: "not ELF", binary: []byte("#!/bin/sh\n[\x00[[\x00ls\x00\x00"), wantErr: errAny},
 	}
 	for _, tt := range tests {

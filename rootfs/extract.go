@@ -132,6 +132,9 @@ func (t *Tree) extractEntry(tr *tar.Reader, hdr *tar.Header, name string, opts E
 	if hdr.Uid < 0 || hdr.Gid < 0 {
 		return bad(fmt.Sprintf("negative owner %d:%d", hdr.Uid, hdr.Gid), nil)
 	}
+	if sparse(hdr) {
+		return bad("sparse files are not supported (packages never hold them)", nil)
+	}
 	n := &Node{Mode: hdr.Mode & 0o7777, Uid: hdr.Uid, Gid: hdr.Gid, Owner: opts.Package}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeRegA:
@@ -227,6 +230,20 @@ func (t *Tree) extractDir(name string, n *Node, opts ExtractOptions, bad func(st
 	}
 	t.set(r, n)
 	return nil
+}
+
+// sparse reports whether hdr is a GNU sparse file, whose holes the tar
+// reader would expand to any size the header claims.
+func sparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
 }
 
 // readData reads a regular file's content; an empty file has nil Data.

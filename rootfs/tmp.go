@@ -1,6 +1,9 @@
 package rootfs
 
-import "fmt"
+import (
+	"fmt"
+	"path"
+)
 
 // EnsureTmp makes /tmp and /var/tmp directories of mode 1777 owned by
 // root, creating them (and /var) when missing. A symlink there is
@@ -10,6 +13,10 @@ func EnsureTmp(t *Tree) error {
 		real, err := t.Resolve(dir, true)
 		if err != nil {
 			return fmt.Errorf("resolving %s: %w", dir, err)
+		}
+		// MkdirAll gives missing parents the mode too: make them 0755 first.
+		if err := t.MkdirAll(path.Dir(real), 0o755, 0, 0); err != nil {
+			return fmt.Errorf("creating the parent of %s: %w", dir, err)
 		}
 		if err := t.MkdirAll(real, 0o1777, 0, 0); err != nil {
 			return fmt.Errorf("creating %s: %w", dir, err)

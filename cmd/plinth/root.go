@@ -30,6 +30,7 @@ runs maintainer scripts.`,
 	root.PersistentFlags().BoolP("quiet", "q", false, "print nothing but errors")
 	root.PersistentFlags().BoolP("verbose", "v", false, "print detail, maintainer script output included")
 	root.AddCommand(newBuildCommand(e), newShowCommand(e), newLockCommand(e), newRefreshCommand(e), newRecipesCommand(e), newVersionCommand(e))
+	root.AddCommand(newInspectCommand(e), newDiffCommand(e), newImportCommand(e), newIndexCommand(e))
 	return root
 }
 

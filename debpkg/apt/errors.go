@@ -87,7 +87,9 @@ func (e *ReleaseError) Unwrap() error { return e.Reason }
 
 // Reasons a HashError carries; test them with errors.Is.
 var (
+	// ErrSizeMismatch: the download's size differs from the declared one.
 	ErrSizeMismatch = errors.New("size mismatch")
+	// ErrHashMismatch: the download has the declared size but another SHA256.
 	ErrHashMismatch = errors.New("SHA256 mismatch")
 )
 

@@ -435,3 +435,32 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestFetchRetryAfterAndRedirect(t *testing.T) {
+	data, fi := poolFile(3000)
+	srv := newTestServer(t, map[string][]byte{"/other/" + fi.Path: data})
+	srv.hook = func(w http.ResponseWriter, r *http.Request, n int) bool {
+		if strings.HasPrefix(r.URL.Path, "/other/") {
+			return false
+		}
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return true
+		}
+		http.Redirect(w, r, "/other"+r.URL.Path, http.StatusFound)
+		return true
+	}
+	c := testClient(t, nil, nil) // Backoff is 1ms: only Retry-After explains a wait
+	start := time.Now()
+	if _, err := c.Fetch(context.Background(), srv.URL, fi); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < time.Second {
+		t.Errorf("retried after %v, want Retry-After's 1s", d)
+	}
+	want := []string{"/" + fi.Path, "/" + fi.Path, "/other/" + fi.Path}
+	if diff := cmp.Diff(want, srv.requests()); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}

@@ -234,7 +234,8 @@ type IndexedPackage struct {
 // Index verifies the Release of every source and loads every (source,
 // component, arch) Packages index, in parallel. Packages come back in a
 // deterministic order: source order, then component, then arch, then index
-// order. The verified Releases are returned keyed by suite.
+// order. The verified Releases are returned keyed by suite (a suite listed
+// twice keeps the last source's).
 func (c *Client) Index(ctx context.Context, sources []Source, archs []string) ([]IndexedPackage, map[string]*Release, error) {
 	rels := make([]*Release, len(sources))
 	g, gctx := errgroup.WithContext(ctx)

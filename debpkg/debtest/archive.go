@@ -97,8 +97,9 @@ type Archive struct {
 	Server    *httptest.Server // the server behind URL
 	// Debs holds the built .deb bytes (untampered) by pool Filename.
 	Debs map[string][]byte
-	// Packages holds the Packages stanzas (untampered) by suite name, in
-	// index order, every component and architecture.
+	// Packages holds the Packages stanzas (after Tamper.EditStanza) by
+	// suite name: every index of the suite in order, so an "all" package
+	// appears once per architecture.
 	Packages map[string][]debpkg.Paragraph
 
 	now    time.Time
@@ -121,7 +122,7 @@ type Archive struct {
 // Any error is fatal to t.
 func NewArchive(t testing.TB, suites []Suite, tamper Tamper) *Archive {
 	t.Helper()
-	a, err := buildArchive(t, suites, tamper)
+	a, err := buildArchive(suites, tamper)
 	if err != nil {
 		t.Fatalf("building fake archive: %v", err)
 	}
@@ -166,7 +167,7 @@ type archiveBuilder struct {
 	debs   map[string][]byte
 }
 
-func buildArchive(t testing.TB, suites []Suite, tamper Tamper) (*Archive, error) {
+func buildArchive(suites []Suite, tamper Tamper) (*Archive, error) {
 	if len(suites) == 0 {
 		return nil, fmt.Errorf("no suites: give at least one Suite")
 	}
@@ -413,6 +414,7 @@ func (b *archiveBuilder) indexes(s Suite, comp, arch string, stanzas []debpkg.Pa
 // describes data.
 func (b *archiveBuilder) tamperIndex(data []byte) []byte {
 	if b.tamper.CorruptIndex {
+		data = flipByte(data)
 	}
 	if b.tamper.IndexBiggerThanDeclared {
 		data = append(slices.Clone(data), bytes.Repeat([]byte("junk\n"), 4096/5+1)[:4096]...)

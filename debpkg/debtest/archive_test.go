@@ -329,7 +329,7 @@ func TestNewArchiveErrors(t *testing.T) {
 		}}}, "two different .debs"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := buildArchive(t, tc.suites, Tamper{})
+			_, err := buildArchive(tc.suites, Tamper{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("buildArchive: %v, want an error containing %q", err, tc.want)
 			}

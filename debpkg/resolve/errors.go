@@ -22,6 +22,7 @@ type UnsatisfiableError struct {
 	Reason string
 }
 
+// Error renders the dependency, its chain and what the archive offers.
 func (e *UnsatisfiableError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Dep)
@@ -69,6 +70,7 @@ type ConflictError struct {
 	movable string
 }
 
+// Error names both packages, the relation and why each is in the plan.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("%s %s: %s, so it cannot be installed with %s (%s: %s; %s: %s); exclude one of them or include another alternative",
 		e.A, e.Field, e.Dep, e.B, e.A, e.WhyA, e.B, e.WhyB)
@@ -84,6 +86,7 @@ type NotFoundError struct {
 	Suggestions []string
 }
 
+// Error names the package and the close names the archive has.
 func (e *NotFoundError) Error() string {
 	msg := fmt.Sprintf("package %s not found in the archive for %s", e.Name, e.Arch)
 	if len(e.Suggestions) > 0 {
@@ -164,6 +167,7 @@ type TooComplexError struct {
 	First error
 }
 
+// Error says how far the search went, with the first failure when known.
 func (e *TooComplexError) Error() string {
 	msg := fmt.Sprintf("resolving: gave up after %d attempts to add a package; exclude, include or pin packages to narrow the choice", e.Attempts)
 	if e.First != nil {
@@ -172,4 +176,5 @@ func (e *TooComplexError) Error() string {
 	return msg
 }
 
+// Unwrap returns First.
 func (e *TooComplexError) Unwrap() error { return e.First }

@@ -30,6 +30,9 @@ var hostLists = []struct{ suite, glob string }{
 // absent.
 func loadBookworm(tb testing.TB) []Candidate {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("reading the host's apt lists takes seconds; skipped with -short")
+	}
 	cands, err := bookworm()
 	if errors.Is(err, errNoLists) {
 		tb.Skipf("%v: run on a host with bookworm apt lists to test real data", err)
@@ -119,7 +122,11 @@ func TestResolveBookwormMinbase(t *testing.T) {
 		t.Errorf("plan has %d packages, want 70-110:\n%s", n, planText(plan))
 	}
 	checkOrder(t, plan)
-	t.Logf("bookworm minbase: %d packages", len(plan.Packages))
+	bySuite := map[string]int{}
+	for _, c := range plan.Packages {
+		bySuite[c.Suite]++
+	}
+	t.Logf("bookworm minbase: %d packages, by suite %v", len(plan.Packages), bySuite)
 }
 
 // TestResolveBookwormMatchesAptChoice checks that without Avoid, the
@@ -145,6 +152,9 @@ func TestResolveBookwormMatchesAptChoice(t *testing.T) {
 // ca-certificates and tzdata) and checks that every package chosen is one
 // whose .deb the fixture holds, and that the counts match.
 func TestResolveUbuntuFixture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decoding the Ubuntu fixture's indexes takes seconds; skipped with -short")
+	}
 	root := "../../../shared/fixtures/ubuntu-archive"
 	if _, err := os.Stat(root); err != nil {
 		t.Skipf("no Ubuntu fixture at %s: %v", root, err)

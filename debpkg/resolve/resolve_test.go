@@ -751,6 +751,11 @@ Depends: foo (>= 2)
 		opts:    Options{Include: []string{"new"}, Pins: map[string]string{"foo": "1"}},
 		wantErr: "foo (>= 2) needed by seed new, but the archive has foo 2 (s), foo 1 (s); foo is pinned to 1",
 	}, {
+		name:    "pin of a name no package has",
+		cands:   cands,
+		opts:    Options{Include: []string{"app"}, Pins: map[string]string{"mta": "1"}},
+		wantErr: "mta (= 1), but the pinned version of mta is not in the archive: resolve again to update the pins",
+	}, {
 		name:    "pin and include disagree",
 		cands:   cands,
 		opts:    Options{Include: []string{"foo=2"}, Pins: map[string]string{"foo": "1"}},

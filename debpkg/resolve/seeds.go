@@ -79,8 +79,9 @@ func (cfg *config) pin(name, s, from string) error {
 	return nil
 }
 
-// checkPins fails on a pin no real candidate meets. A pinned virtual name
-// is a pinned Provides version, checked when it is needed.
+// checkPins fails on a pin no candidate of that name meets, whether or not
+// the package would be installed: a lockfile that names versions the
+// archive lost is stale.
 func (cfg *config) checkPins() error {
 	names := make([]string, 0, len(cfg.pins))
 	for name := range cfg.pins {
@@ -89,9 +90,6 @@ func (cfg *config) checkPins() error {
 	sort.Strings(names)
 	for _, name := range names {
 		cs := cfg.idx.byName[name]
-		if len(cs) == 0 && len(cfg.idx.providers[name]) > 0 {
-			continue
-		}
 		if cfg.best(name, debpkg.Dep{Name: name}) == nil {
 			d := cfg.pinnedDep(name)
 			if cfg.pinFrom[name] == "include" {
