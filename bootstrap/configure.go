@@ -62,12 +62,18 @@ func runScripts(ctx context.Context, dir string, plan *resolve.Plan, arch debpkg
 	if opts.Log != nil && opts.Verbose {
 		c.Stdout, c.Stderr = opts.Log, opts.Log
 	}
+	dpkgVersion := ""
+	for _, p := range plan.Packages {
+		if p.Name == "dpkg" {
+			dpkgVersion = p.Version.String()
+		}
+	}
 	for _, p := range plan.Packages {
 		script := "/var/lib/dpkg/info/" + infoName(p.Package) + ".preinst"
 		if _, err := os.Lstat(filepath.Join(dir, script)); err != nil {
 			continue
 		}
-		if err := c.Run(ctx, script, "install"); err != nil {
+		if err := c.Run(ctx, scriptEnv(p.Package, "preinst", dpkgVersion), script, "install"); err != nil {
 			return fmt.Errorf("%s preinst: %w", p.Name, err)
 		}
 	}
@@ -76,11 +82,24 @@ func runScripts(ctx context.Context, dir string, plan *resolve.Plan, arch debpkg
 		{"ldconfig"},
 	}
 	for _, argv := range steps {
-		if err := c.Run(ctx, argv...); err != nil {
+		if err := c.Run(ctx, nil, argv...); err != nil {
 			return err
 		}
 	}
 	return c.Close()
+}
+
+// scriptEnv is the environment dpkg gives a maintainer script.
+func scriptEnv(p *debpkg.Package, script, dpkgVersion string) []string {
+	return []string{
+		"DPKG_MAINTSCRIPT_PACKAGE=" + p.Name,
+		"DPKG_MAINTSCRIPT_PACKAGE_REFCOUNT=1",
+		"DPKG_MAINTSCRIPT_ARCH=" + p.Architecture,
+		"DPKG_MAINTSCRIPT_NAME=" + script,
+		"DPKG_RUNNING_VERSION=" + dpkgVersion,
+		"DPKG_ADMINDIR=/var/lib/dpkg",
+		"DPKG_ROOT=",
+	}
 }
 
 func infoName(p *debpkg.Package) string {

@@ -18,7 +18,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/debpkg/debtest"
-	"github.com/xi2/xz"
 )
 
 // entry is what a test compares of one data.tar entry.
@@ -705,7 +704,7 @@ func BenchmarkDebExtract(b *testing.B) {
 	for _, comp := range []string{"gz", "xz", "zst"} {
 		d := debtest.Deb{Control: debtest.Control("big", "1", "amd64"), Files: files, Compression: comp}
 		if comp == "xz" {
-			d.Tamper = xzWithLiblzma(b)
+			d.Compression, d.ControlCompression, d.Tamper = "none", "xz", xzWithLiblzma(b)
 		}
 		deb, err := d.Build()
 		if err != nil {
@@ -739,35 +738,26 @@ func BenchmarkDebExtract(b *testing.B) {
 	}
 }
 
-// xzWithLiblzma recompresses the data member with the xz command, when
-// installed, so the benchmark decodes what real packages hold (and its
-// setup does not wait for the slower pure-Go encoder of 20 MB).
+// xzWithLiblzma compresses the data member with the xz command when it is
+// installed, so that the benchmark decodes what real packages hold (and its
+// setup does not wait for the slower pure-Go encoder), else with debtest.
 func xzWithLiblzma(b *testing.B) func([]debtest.Member) []debtest.Member {
 	return func(m []debtest.Member) []debtest.Member {
-		if _, err := exec.LookPath("xz"); err != nil {
-			return m
+		var out []byte
+		var err error
+		if _, lookErr := exec.LookPath("xz"); lookErr == nil {
+			cmd := exec.Command("xz", "-6", "--threads=1", "--stdout")
+			cmd.Stdin = bytes.NewReader(m[2].Data)
+			out, err = cmd.Output()
+		} else {
+			out, err = debtest.Compress("xz", m[2].Data)
 		}
-		raw := decodeXZ(b, m[2].Data)
-		cmd := exec.Command("xz", "-6", "--threads=1", "--stdout")
-		cmd.Stdin = bytes.NewReader(raw)
-		out, err := cmd.Output()
 		if err != nil {
-			b.Fatalf("xz: %v", err)
+			b.Fatalf("compressing data.tar with xz: %v", err)
 		}
-		m[2].Data = out
+		m[2] = debtest.Member{Name: "data.tar.xz", Data: out}
 		return m
 	}
-}
-
-func decodeXZ(b *testing.B, z []byte) []byte {
-	r, err := xz.NewReader(bytes.NewReader(z), 0)
-	if err == nil {
-		z, err = io.ReadAll(r)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	return z
 }
 
 // benchFiles makes ~20 MB of files that compress about as well as a

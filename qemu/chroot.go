@@ -130,13 +130,13 @@ func (c *Chroot) Close() error {
 	return errors.Join(errs...)
 }
 
-// Run executes argv inside the chroot (cwd /) and waits for it; ctx
-// cancellation kills it. Output goes to Stdout and Stderr; on failure the
-// error carries the tail of the output.
-func (c *Chroot) Run(ctx context.Context, argv ...string) error {
+// Run executes argv inside the chroot (cwd /) with Env plus extraEnv and
+// waits for it; ctx cancellation kills it. Output goes to Stdout and
+// Stderr; on failure the error carries the tail of the output.
+func (c *Chroot) Run(ctx context.Context, extraEnv []string, argv ...string) error {
 	var tail tailBuffer
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = c.Env
+	cmd.Env = append(append([]string(nil), c.Env...), extraEnv...)
 	cmd.Dir = "/"
 	cmd.Stdout = io.MultiWriter(c.Stdout, &tail)
 	cmd.Stderr = io.MultiWriter(c.Stderr, &tail)

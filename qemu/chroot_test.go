@@ -37,13 +37,13 @@ func TestChrootRunsAndUnmounts(t *testing.T) {
 	defer c.Close()
 	var out strings.Builder
 	c.Stdout = &out
-	if err := c.Run(context.Background(), "/bin/busybox", "sh", "-c", "test -c /dev/null && test -r /proc/self/status && echo ok"); err != nil {
+	if err := c.Run(context.Background(), nil, "/bin/busybox", "sh", "-c", "test -c /dev/null && test -r /proc/self/status && echo ok"); err != nil {
 		t.Fatal(err)
 	}
 	if strings.TrimSpace(out.String()) != "ok" {
 		t.Errorf("output %q", out.String())
 	}
-	err = c.Run(context.Background(), "/bin/busybox", "sh", "-c", "echo boom >&2; exit 3")
+	err = c.Run(context.Background(), nil, "/bin/busybox", "sh", "-c", "echo boom >&2; exit 3")
 	var se *ScriptError
 	if !errors.As(err, &se) || !strings.Contains(se.Error(), "boom") {
 		t.Errorf("failing script error = %v, want *ScriptError with its output", err)

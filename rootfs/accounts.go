@@ -27,16 +27,15 @@ type Group struct {
 
 // Account files and the shell given to accounts in a tree without one.
 const (
-	passwdFile       = "/etc/passwd"
-	groupFile        = "/etc/group"
-	shadowFile       = "/etc/shadow"
-	gshadowFile      = "/etc/gshadow"
-	passwdMaster     = "/usr/share/base-passwd/passwd.master"
-	groupMaster      = "/usr/share/base-passwd/group.master"
-	noLoginShell     = "/sbin/nologin"
-	shadowGroupID    = 42 // Debian's "shadow" group
-	nonexistentHome  = "/nonexistent"
-	shadowAgingField = ":0:99999:7:::" // after "name:pw:" an empty last-change day: reproducible
+	passwdFile      = "/etc/passwd"
+	groupFile       = "/etc/group"
+	shadowFile      = "/etc/shadow"
+	gshadowFile     = "/etc/gshadow"
+	passwdMaster    = "/usr/share/base-passwd/passwd.master"
+	groupMaster     = "/usr/share/base-passwd/group.master"
+	noLoginShell    = "/sbin/nologin"
+	shadowGroupID   = 42 // Debian's "shadow" group
+	nonexistentHome = "/nonexistent"
 )
 
 // baseGroups and baseUsers are the accounts of an extract-only base:
@@ -266,9 +265,6 @@ func (db *accountDB) addUser(u Account, strict bool) error {
 	}
 	uid := strconv.Itoa(u.UID)
 	entry := []string{u.Name, "x", uid, strconv.Itoa(u.GID), u.Name, u.Home, u.Shell}
-	if u.UID == 0 || u.Home == nonexistentHome {
-		entry[4] = u.Name
-	}
 	idx := slices.IndexFunc(db.passwd, func(e []string) bool { return e[0] == u.Name || e[2] == uid })
 	if idx >= 0 {
 		e := db.passwd[idx]
@@ -319,8 +315,8 @@ func (db *accountDB) write(t *Tree) error {
 		{shadowFile, nil, shadowMode, shadowGID},
 		{gshadowFile, nil, shadowMode, shadowGID},
 	}
-	files[0].data, files[2].data = shadowed(db.passwd, db.shadow, shadowAgingField)
-	files[1].data, files[3].data = shadowed(db.group, db.gshadow, ":")
+	files[0].data, files[2].data = shadowed(db.passwd, db.shadow, passwdShadow)
+	files[1].data, files[3].data = shadowed(db.group, db.gshadow, groupShadow)
 	for _, f := range files {
 		if err := t.WriteFile(f.name, f.data, f.mode, 0, f.gid); err != nil {
 			return fmt.Errorf("writing %s: %w", f.name, err)
@@ -329,27 +325,44 @@ func (db *accountDB) write(t *Tree) error {
 	return db.makeHomes(t)
 }
 
-// shadowed renders entries with "x" passwords and their shadow lines,
-// moving any other password to a new shadow line (pwconv, grpconv).
-func shadowed(entries [][]string, shadow map[string]string, rest string) (plain, shadowData []byte) {
+// shadowed renders entries with "x" passwords, and their shadow lines as
+// line makes them from the entry and its old shadow line ("" for none).
+func shadowed(entries [][]string, shadow map[string]string, line func(e []string, old string) string) (plain, shadowData []byte) {
 	var p, s bytes.Buffer
 	for _, e := range entries {
-		line, ok := shadow[e[0]]
-		if !ok {
-			pw := e[1]
-			if pw == "x" || pw == "" {
-				pw = "*"
-			}
-			line = e[0] + ":" + pw + ":" + rest
-			if len(e) == 4 { // gshadow: name:pw:admins:members
-				line = e[0] + ":" + pw + "::" + e[3]
-			}
-		}
+		s.WriteString(line(e, shadow[e[0]]) + "\n")
 		e[1] = "x"
 		p.WriteString(strings.Join(e, ":") + "\n")
-		s.WriteString(line + "\n")
 	}
 	return p.Bytes(), s.Bytes()
+}
+
+// passwdShadow keeps a user's shadow line or moves its password to a new
+// one, as pwconv does, leaving the last-change day empty (reproducible).
+func passwdShadow(e []string, old string) string {
+	if old != "" {
+		return old
+	}
+	return e[0] + ":" + movedPassword(e[1]) + "::0:99999:7:::"
+}
+
+// groupShadow keeps a group's gshadow line with the group's members, or
+// moves its password to a new one, as grpconv does.
+func groupShadow(e []string, old string) string {
+	if f := strings.Split(old, ":"); len(f) == 4 {
+		f[3] = e[3]
+		return strings.Join(f, ":")
+	}
+	return e[0] + ":" + movedPassword(e[1]) + "::" + e[3]
+}
+
+// movedPassword is the shadow password for a passwd or group password
+// field: "x" and "" (no password moved) lock the account.
+func movedPassword(pw string) string {
+	if pw == "x" || pw == "" {
+		return "*"
+	}
+	return pw
 }
 
 // makeHomes creates the home directories of added accounts that lack one.

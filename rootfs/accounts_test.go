@@ -84,16 +84,19 @@ func TestWriteAccounts(t *testing.T) {
 			setup: func(t *testing.T, tree *Tree) {
 				mustDo(t, tree.WriteFile(passwdFile, []byte("root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n"), 0o644, 0, 0))
 				mustDo(t, tree.WriteFile(groupFile, []byte("root:x:0:\nshadow:x:42:\nnogroup:x:65534:\n"), 0o644, 0, 0))
+				mustDo(t, tree.WriteFile(gshadowFile, []byte("root:*::\nshadow:*::\nnogroup:*::\n"), 0o640, 0, 42))
 				mustDo(t, tree.WriteFile(shadowFile, []byte("root:$6$salt$hash:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n_apt:*:19000:0:99999:7:::\n"), 0o640, 0, 42))
 			},
-			users: []Account{{Name: "app", UID: 1000}},
+			users:  []Account{{Name: "app", UID: 1000}},
+			groups: []Group{{Name: "shadow", GID: 42, Members: []string{"app"}}},
 			want: map[string]string{
 				"/etc/passwd": "root:x:0:0:root:/root:/bin/bash\n" +
 					"_apt:x:42:65534::/nonexistent:/usr/sbin/nologin\n" +
 					"app:x:1000:1000:app:/home/app:/sbin/nologin\n" +
 					"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
 				"/etc/shadow":  "root:$6$salt$hash:19000:0:99999:7:::\n_apt:*:19000:0:99999:7:::\napp:*::0:99999:7:::\nnobody:*:19000:0:99999:7:::\n",
-				"/etc/gshadow": "root:*::\nshadow:*::\napp:*::\nnogroup:*::\n",
+				"/etc/group":   "root:x:0:\nshadow:x:42:app\napp:x:1000:\nnogroup:x:65534:\n",
+				"/etc/gshadow": "root:*::\nshadow:*::app\napp:*::\nnogroup:*::\n",
 			},
 		},
 	}

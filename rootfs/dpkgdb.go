@@ -337,10 +337,9 @@ func writeInfoFiles(t *Tree, p InstalledPackage, opts DpkgOptions) error {
 	}
 	files := map[string][]byte{}
 	for name, data := range p.ControlFiles {
-		if name == "control" || strings.ContainsAny(name, "/.") || name == "" || maintainerScripts[name] && !opts.KeepScripts {
-			continue
+		if installsInfoFile(name, opts.KeepScripts) {
+			files[name] = data
 		}
-		files[name] = data
 	}
 	if _, ok := files["md5sums"]; !ok {
 		if sums := computeMD5sums(t, p); len(sums) > 0 {
@@ -357,6 +356,19 @@ func writeInfoFiles(t *Tree, p InstalledPackage, opts DpkgOptions) error {
 		}
 	}
 	return nil
+}
+
+// installsInfoFile reports whether dpkg keeps a control member as
+// info/<pkg>.<name>: every member but control (and names that would clash
+// with the list or escape info/), scripts only when asked.
+func installsInfoFile(name string, keepScripts bool) bool {
+	switch {
+	case name == "" || name == "control" || name == "list" || strings.ContainsAny(name, "/."):
+		return false
+	case maintainerScripts[name]:
+		return keepScripts
+	}
+	return true
 }
 
 // computeMD5sums renders md5sums as dpkg does for a .deb without one:

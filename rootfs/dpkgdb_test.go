@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -437,14 +438,24 @@ func extractDebToTree(t *testing.T, debPath string) *Tree {
 	return tree
 }
 
-// updateGolden rewrites golden files instead of comparing with them.
-var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata")
+// updateGolden reports -update: rewrite golden files instead of comparing
+// with them. dump_test.go defines the same flag; whichever file initializes
+// first defines it and the other shares it.
+var updateGolden = sharedUpdateFlag()
+
+func sharedUpdateFlag() func() bool {
+	if f := flag.Lookup("update"); f != nil {
+		return func() bool { return f.Value.String() == "true" }
+	}
+	p := flag.Bool("update", false, "rewrite the golden files under testdata")
+	return func() bool { return *p }
+}
 
 // checkGolden compares got with testdata/standins/name.
 func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	file := filepath.Join("testdata", "standins", name)
-	if *updateGolden {
+	if updateGolden() {
 		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -493,4 +504,55 @@ func FuzzReadDpkgStatus(f *testing.F) {
 			t.Fatalf("wrote %d paragraphs, read %d", len(paras), len(again))
 		}
 	})
+}
+
+// TestStandinsGolden applies every stand-in to a small extract-only base,
+// as a "static" recipe would, and pins the whole resulting tree.
+func TestStandinsGolden(t *testing.T) {
+	tree := New()
+	mustDo(t, tree.MkdirAll("/usr/bin", 0o755, 0, 0))
+	mustDo(t, tree.Symlink("usr/bin", "/bin"))
+	var pkgs []InstalledPackage
+	certs, err := filepath.Glob(filepath.Join("testdata", "standins", "certs", "*.crt"))
+	if err != nil || len(certs) == 0 {
+		t.Fatalf("no test certificates: %v", err)
+	}
+	var files []debtest.File
+	for _, c := range certs {
+		data, err := os.ReadFile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, debtest.File{Path: "/usr/share/ca-certificates/test/" + filepath.Base(c), Data: data})
+	}
+	pkgs = append(pkgs, installDeb(t, tree, buildDeb(t, debtest.Deb{
+		Control: debtest.Control("ca-certificates", "20230311", "all", "Multi-Arch", "foreign"),
+		Files:   files,
+		Scripts: map[string]string{"triggers": "interest-noawait update-ca-certificates\n", "postinst": "#!/bin/sh\n"},
+	})))
+	pkgs = append(pkgs, installDeb(t, tree, buildDeb(t, debtest.Deb{
+		Control: debtest.Control("busybox", "1:1.35.0-4", "amd64"),
+		Files:   []debtest.File{{Path: "/bin/busybox", Mode: 0o755, Data: fakeELF(t, ".rodata", appletTable(testApplets))}},
+	})))
+	if _, err := InstallBusyboxLinks(tree, "/bin/busybox"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := BuildCABundle(tree); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteAccounts(tree, []Account{{Name: "app", UID: 1000}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := EnsureTmp(tree); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDpkgDatabase(tree, pkgs, DpkgOptions{Arch: "amd64"}); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	dump := TreeDump(tree)
+	for _, p := range slices.Sorted(maps.Keys(dump)) {
+		fmt.Fprintf(&b, "%s\t%s\n", p, dump[p])
+	}
+	checkGolden(t, "static-base.golden", b.Bytes())
 }

@@ -20,7 +20,8 @@ type ExtractOptions struct {
 	Package string
 	// Exclude, if set, reports paths (as named in the package, "/usr/share/doc/x")
 	// not to unpack, as dpkg's path-exclude does: an excluded entry is neither
-	// written nor listed. Directories are always unpacked. See PruneFilter.
+	// written nor listed, and neither is a hardlink to it. Directories are
+	// always unpacked. See PruneFilter.
 	Exclude func(path string) bool
 	// MayReplace reports whether this package may overwrite a file owned by
 	// another package (it declares Replaces on it). nil: never.

@@ -59,11 +59,13 @@ deb822_mirror() {
     }
     /^#/ { next }
     /^[ \t]*$/ { flush(); next }
-    /^[ \t]/ { if (last != "") val[last] = val[last] " " $0; sub(/^[ \t]+/, "", $0)
-               if (last == "types") types = types " " $0
-               if (last == "suites") suites = suites " " $0
-               if (last == "uris") uris = uris " " $0
-               next }
+    /^[ \t]/ {
+      v = $0; sub(/^[ \t]+/, "", v)
+      if (last == "types") types = types " " v
+      else if (last == "suites") suites = suites " " v
+      else if (last == "uris") uris = uris " " v
+      next
+    }
     {
       key = tolower($0); sub(/:.*/, "", key)
       v = $0; sub(/^[^:]*:[ \t]*/, "", v); sub(/[ \t]+$/, "", v)
