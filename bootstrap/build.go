@@ -6,8 +6,6 @@ import (
 	"os"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/qemu"
 	"github.com/plinth-build/plinth/recipes"
@@ -163,7 +161,7 @@ func imageConfig(r *recipes.Recipe, arch debpkg.Arch, epoch time.Time) oci.Confi
 	}
 }
 
-func manifestDigest(img v1.Image) (string, error) {
+func manifestDigest(img oci.Image) (string, error) {
 	d, err := img.Digest()
 	if err != nil {
 		return "", err

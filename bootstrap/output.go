@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/recipes"
 	"github.com/plinth-build/plinth/rootfs"
@@ -30,7 +28,7 @@ func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, a
 		res.Images[0].LayerSize = n
 		return err
 	}
-	var images []v1.Image
+	var images []oci.Image
 	for i, tree := range trees {
 		layer, size, err := layerFile(tree, epoch)
 		if err != nil {

@@ -15,17 +15,18 @@ func finishExtractOnly(tree *rootfs.Tree, r *recipes.Recipe, plan *resolve.Plan)
 	if r.Rootfs.Configure != recipes.ConfigureNone {
 		return nil
 	}
+	// Applets first: accounts get /bin/sh as their shell only when it exists.
+	if inPlan(plan, "busybox") || inPlan(plan, "busybox-static") {
+		if _, err := rootfs.InstallBusyboxLinks(tree, "/bin/busybox"); err != nil {
+			return fmt.Errorf("linking busybox applets: %w", err)
+		}
+	}
 	if err := rootfs.WriteAccounts(tree, accounts(r.Rootfs.Users), groups(r.Rootfs.Groups)); err != nil {
 		return fmt.Errorf("writing accounts: %w", err)
 	}
 	if inPlan(plan, "ca-certificates") {
 		if _, err := rootfs.BuildCABundle(tree); err != nil {
 			return fmt.Errorf("building the CA bundle: %w", err)
-		}
-	}
-	if inPlan(plan, "busybox") || inPlan(plan, "busybox-static") {
-		if _, err := rootfs.InstallBusyboxLinks(tree, "/bin/busybox"); err != nil {
-			return fmt.Errorf("linking busybox applets: %w", err)
 		}
 	}
 	return rootfs.EnsureTmp(tree)

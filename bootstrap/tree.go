@@ -33,7 +33,7 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 			return nil, nil, fmt.Errorf("merging /usr: %w", err)
 		}
 	}
-	exclude, err := rootfs.PruneFilter(r.Rootfs.Prune, r.Rootfs.KeepLocales)
+	exclude, err := rootfs.PruneFilter(r.Rootfs.Prune, r.Rootfs.KeepLocales, r.Rootfs.PathExclude...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,7 +50,9 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 		}
 		db[i] = rootfs.InstalledPackage{Control: d.control.Control, Files: list, ControlFiles: d.control.Files}
 		if chroot {
-			db[i].Status = "install ok unpacked"
+			db[i].Status = rootfs.StatusUnpacked
+		} else {
+			db[i].ControlFiles = withoutDebconf(d.control.Files)
 		}
 	}
 	if err := finishExtractOnly(tree, r, plan); err != nil {
@@ -168,18 +170,24 @@ func decodeDeb(path string) (decodedDeb, error) {
 	}
 	defer f.Close()
 	r := debpkg.NewDebReader(f, debpkg.DefaultLimits())
-	defer r.Close()
 	ctl, err := r.Control()
 	if err != nil {
+		r.Close()
 		return decodedDeb{}, err
 	}
 	data, err := r.DataRaw()
 	if err != nil {
+		r.Close()
 		return decodedDeb{}, err
 	}
 	var buf bytes.Buffer
 	if _, err := io.Copy(&buf, data); err != nil {
+		r.Close()
 		return decodedDeb{}, fmt.Errorf("decompressing data.tar: %w", err)
+	}
+	// Close checks the compressor's trailer and the end of the member.
+	if err := r.Close(); err != nil {
+		return decodedDeb{}, err
 	}
 	return decodedDeb{control: ctl, data: buf.Bytes()}, nil
 }
@@ -213,7 +221,7 @@ func writeSystemConfig(tree *rootfs.Tree, r *recipes.Recipe, mirrors map[string]
 	files := map[string]string{
 		"/etc/apt/sources.list.d/" + r.Source.Distro + ".sources": sourcesFile(r, mirrors),
 	}
-	if ex := rootfs.DpkgExcludes(r.Rootfs.Prune, r.Rootfs.KeepLocales); ex != "" {
+	if ex := rootfs.DpkgExcludes(r.Rootfs.Prune, r.Rootfs.KeepLocales, r.Rootfs.PathExclude...); ex != "" {
 		files["/etc/dpkg/dpkg.cfg.d/plinth-minimize"] = ex
 	}
 	for path, content := range files {
@@ -222,4 +230,16 @@ func writeSystemConfig(tree *rootfs.Tree, r *recipes.Recipe, mirrors map[string]
 		}
 	}
 	return nil
+}
+
+// withoutDebconf drops the debconf templates and config script: with no
+// scripts run, nothing reads them (tzdata's templates alone are 285 KB).
+func withoutDebconf(files map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(files))
+	for name, data := range files {
+		if name != "templates" && name != "config" {
+			out[name] = data
+		}
+	}
+	return out
 }

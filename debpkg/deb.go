@@ -27,6 +27,7 @@ type FormatError struct {
 	Err    error // underlying cause, if any
 }
 
+// Error says which member is malformed and how.
 func (e *FormatError) Error() string {
 	if e.Member == "" {
 		return "malformed .deb: " + e.Reason
@@ -108,8 +109,11 @@ func NewDebReader(r io.Reader, lim Limits) *DebReader {
 // member (uncompressed, .gz, .xz or .zst) and returns the control archive.
 // Calling it again returns the same archive.
 func (d *DebReader) Control() (*ControlArchive, error) {
-	if d.control != nil || d.err != nil {
-		return d.control, d.err
+	if d.control != nil {
+		return d.control, nil
+	}
+	if d.err != nil {
+		return nil, d.err
 	}
 	c, err := d.readControl()
 	if err != nil {

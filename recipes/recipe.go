@@ -82,6 +82,9 @@ type Rootfs struct {
 	// KeepLocales are the locales kept when "locales" is pruned; nil means
 	// ["C.UTF-8"], an empty list keeps none.
 	KeepLocales []string `toml:"keep_locales"`
+	// PathExclude are extra dpkg path-exclude globs ('*' also matches '/'),
+	// applied after Prune, at unpack and in the image's dpkg configuration.
+	PathExclude []string `toml:"path_exclude"`
 	// Users are added to /etc/passwd (root and nobody always exist).
 	Users []User `toml:"users"`
 	// Groups are added to /etc/group.

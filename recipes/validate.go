@@ -190,6 +190,12 @@ func (fs *Rootfs) validate(p *problems) {
 		}
 		return ""
 	})
+	p.list("rootfs.path_exclude", fs.PathExclude, func(v string) string {
+		if !strings.HasPrefix(v, "/") || strings.ContainsAny(v, " \t\n") {
+			return fmt.Sprintf("%q: must be an absolute path glob without spaces, like /usr/lib/*/gconv/*", v)
+		}
+		return ""
+	})
 	validateUsers(p, fs.Users)
 	validateGroups(p, fs.Groups)
 }

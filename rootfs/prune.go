@@ -37,9 +37,10 @@ type pathFilter struct {
 // filter decides; paths are as named in packages, "/usr/share/doc/x").
 // keepLocales (e.g. "C.UTF-8", "de_DE.UTF-8") keep their translations and
 // compiled locale under the locales rule. An unknown rule or a locale name
-// that is not one is an error naming it.
-func PruneFilter(rules []string, keepLocales []string) (func(path string) bool, error) {
-	filters, err := buildFilters(rules, keepLocales, true)
+// that is not one is an error naming it. excludes are extra dpkg globs
+// ("/usr/lib/*/gconv/*") applied after the rules; each must be absolute.
+func PruneFilter(rules []string, keepLocales []string, excludes ...string) (func(path string) bool, error) {
+	filters, err := buildFilters(rules, keepLocales, true, excludes...)
 	if err != nil {
 		return nil, err
 	}
@@ -58,8 +59,8 @@ func PruneFilter(rules []string, keepLocales []string) (func(path string) bool, 
 // /etc/dpkg/dpkg.cfg.d/, so that packages installed later in the image are
 // pruned alike. Validate rules with PruneFilter first: unknown rules and
 // invalid locale names are left out here.
-func DpkgExcludes(rules []string, keepLocales []string) string {
-	filters, _ := buildFilters(rules, keepLocales, false)
+func DpkgExcludes(rules []string, keepLocales []string, excludes ...string) string {
+	filters, _ := buildFilters(rules, keepLocales, false, excludes...)
 	var b strings.Builder
 	b.WriteString("# Written by plinth: paths pruned from this image (" + strings.Join(knownRules(rules), ", ") + ").\n")
 	b.WriteString("# dpkg leaves them out of packages installed later too.\n")
@@ -86,8 +87,13 @@ func knownRules(rules []string) []string {
 
 // buildFilters returns the filters of rules in canonical order. strict
 // makes unknown rules and bad locale names errors rather than skipped.
-func buildFilters(rules []string, keepLocales []string, strict bool) ([]pathFilter, error) {
+func buildFilters(rules []string, keepLocales []string, strict bool, excludes ...string) ([]pathFilter, error) {
 	if strict {
+		for _, g := range excludes {
+			if !strings.HasPrefix(g, "/") {
+				return nil, fmt.Errorf("path_exclude %q: a glob must be an absolute path", g)
+			}
+		}
 		for _, r := range rules {
 			if !slices.Contains(PruneRules(), PruneRule(r)) {
 				return nil, fmt.Errorf("unknown prune rule %q (known: %s)", r, strings.Join(knownRules(allRuleNames()), ", "))
@@ -130,6 +136,11 @@ func buildFilters(rules []string, keepLocales []string, strict bool) ([]pathFilt
 			add(false, "/var/cache/*")
 		case PruneLintian:
 			add(false, "/usr/share/lintian/*", "/usr/share/linda/*")
+		}
+	}
+	for _, g := range excludes {
+		if strings.HasPrefix(g, "/") {
+			add(false, g)
 		}
 	}
 	return out, nil
