@@ -32,7 +32,7 @@ type origin struct {
 // openArchive resolves the recipe's mirrors, verifies every suite's Release
 // and loads the Packages indexes for archs.
 // With a lockfile only the Releases are verified (the lock pins every file
-// by hash): its newest Date is a floor against rollback, and Valid-Until is
+// by hash): each suite's locked Date is a floor against rollback, and Valid-Until is
 // not enforced so a snapshot mirror can serve an old lock.
 func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *Options, lock *Lockfile) (*archive, error) {
 	keyring, err := loadKeyring(r, opts.Keyring)
@@ -51,7 +51,7 @@ func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *O
 		Logf:             logger(opts.Log),
 	}
 	if lock != nil {
-		aopts.MinDate, aopts.IgnoreValidUntil = lock.newest(), true
+		aopts.IgnoreValidUntil = true
 	}
 	client := apt.New(aopts)
 	if lock != nil {
@@ -169,6 +169,10 @@ func lockedArchive(ctx context.Context, client *apt.Client, mirrors map[string]s
 		rel, err := client.Release(ctx, m, s.Name)
 		if err != nil {
 			return nil, err
+		}
+		if rel.Date.Before(s.Date) {
+			return nil, fmt.Errorf("suite %s at %s is dated %s, older than the lockfile's %s: the mirror serves an older archive (rollback?); use an up-to-date mirror: %w",
+				s.Name, m, rel.Date.UTC().Format(time.RFC3339), s.Date.UTC().Format(time.RFC3339), apt.ErrRollback)
 		}
 		a.releases[s.Name] = rel
 	}

@@ -106,7 +106,12 @@ func importTree(ctx context.Context, src oci.Destination) (sourceTree, error) {
 		return sourceTree{}, err
 	}
 	if len(trees) != 1 {
-		return sourceTree{}, fmt.Errorf("importing %s: it holds %d platforms; import one (oci:DIR:TAG, or build the rootfs per arch)", src, len(trees))
+		var archs []string
+		for _, st := range trees {
+			archs = append(archs, st.Arch)
+		}
+		return sourceTree{}, fmt.Errorf("importing %s: it holds %d platforms (%s), import takes one: name a single-platform image or root filesystem",
+			src, len(trees), strings.Join(archs, ", "))
 	}
 	return trees[0], nil
 }

@@ -4,10 +4,13 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +55,8 @@ func fxRootDir(t *testing.T) string {
 	return dir
 }
 
-// loadOne loads the single image at dest.
-func loadOne(t *testing.T, dest string) v1.Image {
+// fxLoadOne loads the single image at dest.
+func fxLoadOne(t *testing.T, dest string) v1.Image {
 	t.Helper()
 	d, err := oci.ParseDestination(dest)
 	if err != nil {
@@ -69,8 +72,8 @@ func loadOne(t *testing.T, dest string) v1.Image {
 	return imgs[0]
 }
 
-// layerHeaders reads the headers of an image's only layer.
-func layerHeaders(t *testing.T, img v1.Image) map[string]*tar.Header {
+// fxLayerHeaders reads the headers of an image's only layer.
+func fxLayerHeaders(t *testing.T, img v1.Image) map[string]*tar.Header {
 	t.Helper()
 	layers, err := img.Layers()
 	if err != nil || len(layers) != 1 {
@@ -98,7 +101,7 @@ func layerHeaders(t *testing.T, img v1.Image) map[string]*tar.Header {
 func TestImportReproducible(t *testing.T) {
 	dir := fxRootDir(t)
 	tarPath := filepath.Join(t.TempDir(), "rootfs.tar.gz")
-	if err := os.WriteFile(tarPath, gzipped(t, fxTar(t, fxTree(t, fxPackages))), 0o644); err != nil {
+	if err := os.WriteFile(tarPath, fxGzip(t, fxTar(t, fxTree(t, fxPackages))), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	epoch := time.Unix(1700000000, 0)
@@ -153,7 +156,7 @@ func TestImportDirectory(t *testing.T) {
 	if len(res.Images) != 1 || res.Images[0].Arch != "arm64" || len(res.Images[0].Packages) != 1 {
 		t.Fatalf("result images %+v: want one arm64 image (the dpkg arch) with one package", res.Images)
 	}
-	img := loadOne(t, "oci:"+out+":v1")
+	img := fxLoadOne(t, "oci:"+out+":v1")
 	if d, _ := img.Digest(); d.String() != res.Digest {
 		t.Errorf("written digest %s, reported %s", d, res.Digest)
 	}
@@ -172,7 +175,7 @@ func TestImportDirectory(t *testing.T) {
 	if cf.Architecture != "arm64" || cf.Variant != "v8" || !cf.Created.Time.Equal(time.Unix(0, 0)) {
 		t.Errorf("config: %s/%s created %s; want arm64/v8 created at the Unix epoch", cf.Architecture, cf.Variant, cf.Created)
 	}
-	hdrs := layerHeaders(t, img)
+	hdrs := fxLayerHeaders(t, img)
 	for _, name := range []string{"etc/hostname", "usr/bin/hello", "bin"} {
 		h, ok := hdrs[name]
 		if !ok {
@@ -196,7 +199,7 @@ func TestImportImageAndArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := loadOne(t, "docker-archive:"+archive)
+	img := fxLoadOne(t, "docker-archive:"+archive)
 	cf, err := img.ConfigFile()
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +211,7 @@ func TestImportImageAndArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(treePaths(t, fxTree(t, fxPackages)), treePaths(t, st.Tree)); diff != "" {
+	if diff := cmp.Diff(fxPaths(t, fxTree(t, fxPackages)), fxPaths(t, st.Tree)); diff != "" {
 		t.Errorf("imported tree (-source +imported):\n%s", diff)
 	}
 }
@@ -243,7 +246,7 @@ func TestImportErrors(t *testing.T) {
 	}
 }
 
-func gzipped(t *testing.T, data []byte) []byte {
+func fxGzip(t *testing.T, data []byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	zw := gzip.NewWriter(&b)
@@ -254,4 +257,67 @@ func gzipped(t *testing.T, data []byte) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// fxTool returns the path of an installed tool, or skips the test.
+func fxTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed (apt-get install %s); skipping the cross-check with it", name, name)
+	}
+	return path
+}
+
+func fxRunTool(t *testing.T, name string, args ...string) []byte {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, stderr.String())
+	}
+	return out
+}
+
+// TestImportGNUTar checks `tar -C DIR -c . | plinth import` against
+// `plinth import DIR`: GNU tar's view of the directory gives the same image.
+func TestImportGNUTar(t *testing.T) {
+	gnuTar := fxTool(t, "tar")
+	dir := fxRootDir(t)
+	tarPath := filepath.Join(t.TempDir(), "rootfs.tar")
+	fxRunTool(t, gnuTar, "-C", dir, "-cf", tarPath, "--numeric-owner", ".")
+	out := t.TempDir()
+	var digests []string
+	for i, src := range []string{dir, tarPath} {
+		res, err := Import(context.Background(), ImportOptions{Source: src, Output: "oci:" + filepath.Join(out, strconv.Itoa(i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, res.Digest)
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("the directory gave %s, GNU tar's tarball of it %s", digests[0], digests[1])
+	}
+}
+
+// TestImportSkopeo checks an imported image with skopeo.
+func TestImportSkopeo(t *testing.T) {
+	skopeo := fxTool(t, "skopeo")
+	out := filepath.Join(t.TempDir(), "img")
+	if _, err := Import(context.Background(), ImportOptions{Source: fxRootDir(t), Output: "oci:" + out + ":v1", Cmd: []string{"/bin/hello"}}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Architecture string
+		Os           string
+		Layers       []string
+	}
+	if err := json.Unmarshal(fxRunTool(t, skopeo, "inspect", "oci:"+out+":v1"), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Architecture != "arm64" || got.Os != "linux" || len(got.Layers) != 1 {
+		t.Errorf("skopeo sees %+v; want one linux/arm64 layer", got)
+	}
 }

@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,7 +123,7 @@ func TestIndexErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lp.AppendImage(withConfig(t, img, cf)); err != nil {
+	if err := lp.AppendImage(fxWithConfig(t, img, cf)); err != nil {
 		t.Fatal(err)
 	}
 	out := "oci:" + filepath.Join(dir, "out")
@@ -157,11 +158,40 @@ func TestIndexErrors(t *testing.T) {
 	}
 }
 
-func withConfig(t *testing.T, img v1.Image, cf *v1.ConfigFile) v1.Image {
+func fxWithConfig(t *testing.T, img v1.Image, cf *v1.ConfigFile) v1.Image {
 	t.Helper()
 	out, err := mutate.ConfigFile(img, cf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestIndexSkopeo checks a written index with skopeo: both platforms, and
+// each one's image readable by platform.
+func TestIndexSkopeo(t *testing.T) {
+	skopeo := fxTool(t, "skopeo")
+	dir := t.TempDir()
+	amd := fxLayout(t, filepath.Join(dir, "amd64"), map[string]*rootfs.Tree{"amd64": fxTree(t, nil)})
+	arm := fxLayout(t, filepath.Join(dir, "arm64"), map[string]*rootfs.Tree{"arm64": fxTree(t, nil)})
+	out := "oci:" + filepath.Join(dir, "index")
+	if _, err := Index(context.Background(), IndexOptions{Images: []string{amd, arm}, Output: out}); err != nil {
+		t.Fatal(err)
+	}
+	var raw v1.IndexManifest
+	if err := json.Unmarshal(fxRunTool(t, skopeo, "inspect", "--raw", out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	if len(raw.Manifests) != 2 {
+		t.Fatalf("skopeo sees %d manifests, want 2", len(raw.Manifests))
+	}
+	for _, arch := range []string{"amd64", "arm64"} {
+		var cfg struct{ Architecture string }
+		if err := json.Unmarshal(fxRunTool(t, skopeo, "--override-arch", arch, "inspect", out), &cfg); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Architecture != arch {
+			t.Errorf("skopeo --override-arch %s picked %s", arch, cfg.Architecture)
+		}
+	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/plinth-build/plinth/rootfs"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+var fxUpdate = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // fxPackages are the packages of the inspect fixtures.
 var fxPackages = []fxPkg{
@@ -25,11 +25,11 @@ var fxPackages = []fxPkg{
 	{name: "oldpkg", version: "1", arch: "amd64", kib: 5, status: "deinstall ok config-files"},
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// fxGolden compares got with testdata/name, or rewrites it with -update.
+func fxGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
-	if *update {
+	if *fxUpdate {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -76,7 +76,7 @@ func TestInspectGolden(t *testing.T) {
 			if len(in.Architectures) != 2 {
 				t.Fatalf("got %d architectures, want 2", len(in.Architectures))
 			}
-			golden(t, tt.name, bytes.ReplaceAll(out.Bytes(), []byte(dir), []byte("TMP")))
+			fxGolden(t, tt.name, bytes.ReplaceAll(out.Bytes(), []byte(dir), []byte("TMP")))
 			if tt.json {
 				var back Inspection
 				if err := json.Unmarshal(out.Bytes(), &back); err != nil {

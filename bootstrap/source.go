@@ -53,7 +53,7 @@ func parseSource(s string) (oci.Destination, error) {
 	if s == "" {
 		return oci.Destination{}, fmt.Errorf("empty source: give one of %s", sourceForms)
 	}
-	if kind, _, ok := strings.Cut(s, ":"); ok && isDestinationKind(kind) || strings.HasPrefix(s, "docker://") {
+	if kind, _, ok := strings.Cut(s, ":"); (ok && isDestinationKind(kind)) || strings.HasPrefix(s, "docker://") {
 		return oci.ParseDestination(s)
 	}
 	info, err := os.Stat(s)
@@ -85,7 +85,8 @@ func isOCILayout(dir string) bool {
 }
 
 // readFilter, when set, says which paths (as named in a tar, "/etc/passwd")
-// are worth reading; directories are always read. nil reads everything.
+// of a tarball or image layer are worth reading; directories are always
+// read, and so is all of a dir: source. nil reads everything.
 type readFilter func(path string) bool
 
 // eachTree calls fn with every root filesystem src holds, one at a time:

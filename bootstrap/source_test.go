@@ -192,8 +192,8 @@ func fxLayeredImage(t testing.TB, layers ...[]fxEntry) v1.Image {
 	return img
 }
 
-// treePaths lists a tree's paths with their type and, for files, content.
-func treePaths(t testing.TB, tree *rootfs.Tree) []string {
+// fxPaths lists a tree's paths with their type and, for files, content.
+func fxPaths(t testing.TB, tree *rootfs.Tree) []string {
 	t.Helper()
 	var out []string
 	tree.Walk(func(p string, n *rootfs.Node) error {
@@ -264,12 +264,12 @@ func TestParseSource(t *testing.T) {
 func TestReadTarFileCompressed(t *testing.T) {
 	plain := fxTar(t, fxTree(t, []fxPkg{{name: "a", version: "1", arch: "amd64"}}))
 	compress := map[string]func(io.Writer) (io.WriteCloser, error){
-		"plain": func(w io.Writer) (io.WriteCloser, error) { return nopWriteCloser{w}, nil },
+		"plain": func(w io.Writer) (io.WriteCloser, error) { return fxNopWriteCloser{w}, nil },
 		"gzip":  func(w io.Writer) (io.WriteCloser, error) { return gzip.NewWriter(w), nil },
 		"zstd":  func(w io.Writer) (io.WriteCloser, error) { return zstd.NewWriter(w) },
 		"xz":    func(w io.Writer) (io.WriteCloser, error) { return xz.NewWriter(w) },
 	}
-	want := treePaths(t, fxTree(t, []fxPkg{{name: "a", version: "1", arch: "amd64"}}))
+	want := fxPaths(t, fxTree(t, []fxPkg{{name: "a", version: "1", arch: "amd64"}}))
 	for name, c := range compress {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -291,16 +291,16 @@ func TestReadTarFileCompressed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(want, treePaths(t, tree)); diff != "" {
+			if diff := cmp.Diff(want, fxPaths(t, tree)); diff != "" {
 				t.Errorf("tree read back (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
-type nopWriteCloser struct{ io.Writer }
+type fxNopWriteCloser struct{ io.Writer }
 
-func (nopWriteCloser) Close() error { return nil }
+func (fxNopWriteCloser) Close() error { return nil }
 
 func TestReadRootfsErrors(t *testing.T) {
 	dir := t.TempDir()
@@ -394,7 +394,7 @@ func TestReadImageLayers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, treePaths(t, st.Tree)); diff != "" {
+			if diff := cmp.Diff(tt.want, fxPaths(t, st.Tree)); diff != "" {
 				t.Errorf("stacked tree (-want +got):\n%s", diff)
 			}
 			if st.Arch != "amd64" || st.Image.Layers != len(tt.layers) || st.Image.Platform != "linux/amd64" {
@@ -413,7 +413,7 @@ func TestReadImageLayers(t *testing.T) {
 
 func TestReadImageBrokenLayer(t *testing.T) {
 	img := fxLayeredImage(t, []fxEntry{{name: "a", typ: tar.TypeReg, body: "a"}})
-	broken, err := mutate.AppendLayers(img, fakeLayer{data: []byte("this is not a tar stream at all, and it is long enough to fail reading a header: " + strings.Repeat("x", 600))})
+	broken, err := mutate.AppendLayers(img, fxRawLayer{data: []byte("this is not a tar stream at all, and it is long enough to fail reading a header: " + strings.Repeat("x", 600))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,20 +423,20 @@ func TestReadImageBrokenLayer(t *testing.T) {
 	}
 }
 
-// fakeLayer is a layer of raw (possibly invalid) uncompressed bytes.
-type fakeLayer struct{ data []byte }
+// fxRawLayer is a layer of raw (possibly invalid) uncompressed bytes.
+type fxRawLayer struct{ data []byte }
 
-func (l fakeLayer) Digest() (v1.Hash, error) {
+func (l fxRawLayer) Digest() (v1.Hash, error) {
 	h, _, err := v1.SHA256(bytes.NewReader(l.data))
 	return h, err
 }
-func (l fakeLayer) DiffID() (v1.Hash, error)           { return l.Digest() }
-func (l fakeLayer) Compressed() (io.ReadCloser, error) { return l.Uncompressed() }
-func (l fakeLayer) Uncompressed() (io.ReadCloser, error) {
+func (l fxRawLayer) DiffID() (v1.Hash, error)           { return l.Digest() }
+func (l fxRawLayer) Compressed() (io.ReadCloser, error) { return l.Uncompressed() }
+func (l fxRawLayer) Uncompressed() (io.ReadCloser, error) {
 	return io.NopCloser(bytes.NewReader(l.data)), nil
 }
-func (l fakeLayer) Size() (int64, error)                { return int64(len(l.data)), nil }
-func (l fakeLayer) MediaType() (types.MediaType, error) { return types.OCIUncompressedLayer, nil }
+func (l fxRawLayer) Size() (int64, error)                { return int64(len(l.data)), nil }
+func (l fxRawLayer) MediaType() (types.MediaType, error) { return types.OCIUncompressedLayer, nil }
 
 func TestPlatformArch(t *testing.T) {
 	tests := []struct {
@@ -506,9 +506,42 @@ func FuzzApplyLayer(f *testing.F) {
 				t.Fatal(err)
 			}
 		}
-		n, err := applyLayer(tree, fakeLayer{data: data}, false, nil)
+		n, err := applyLayer(tree, fxRawLayer{data: data}, false, nil)
 		if err == nil && n != int64(len(data)) {
 			t.Errorf("applyLayer counted %d bytes of %d", n, len(data))
 		}
+	})
+}
+
+// FuzzReadTarFile feeds arbitrary bytes as a rootfs tarball, plain or
+// compressed: reading may fail but never panics, and never writes outside
+// the tree (the tree has no path with "..").
+func FuzzReadTarFile(f *testing.F) {
+	plain := fxLayerTar(f, []fxEntry{{name: "etc/", typ: tar.TypeDir}, {name: "etc/x", typ: tar.TypeReg, body: "x"}})
+	f.Add(plain)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(plain)
+	zw.Close()
+	f.Add(gz.Bytes())
+	f.Add(append([]byte{0xfd, '7', 'z', 'X', 'Z', 0}, plain...))
+	f.Add(append([]byte{0x28, 0xb5, 0x2f, 0xfd}, plain...))
+	f.Add([]byte("BZh9"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "in.tar")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tree, err := readTarFile(path, nil)
+		if err != nil {
+			return
+		}
+		tree.Walk(func(p string, _ *rootfs.Node) error {
+			if strings.Contains(p+"/", "/../") {
+				t.Errorf("tree holds %q", p)
+			}
+			return nil
+		})
 	})
 }

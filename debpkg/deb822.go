@@ -38,6 +38,11 @@ func (p Paragraph) Lookup(name string) (string, bool) {
 	return "", false
 }
 
+// Clone returns a copy of p that shares nothing with it.
+func (p Paragraph) Clone() Paragraph {
+	return Paragraph{Fields: append([]Field(nil), p.Fields...)}
+}
+
 // Set replaces the named field's value, or appends the field.
 func (p *Paragraph) Set(name, value string) {
 	for i, f := range p.Fields {

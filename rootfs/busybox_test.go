@@ -13,37 +13,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/plinth-build/plinth/debpkg/debtest"
 )
 
 // fakeELF builds a minimal little-endian ELF64 file whose .rodata is
 // rodata (the section is named name).
 func fakeELF(t testing.TB, name string, rodata []byte) []byte {
 	t.Helper()
-	shstrtab := []byte("\x00" + name + "\x00.shstrtab\x00")
-	const ehsize, shentsize = 64, 64
-	rodataOff := uint64(ehsize)
-	strOff := rodataOff + uint64(len(rodata))
-	shoff := strOff + uint64(len(shstrtab))
-	var b bytes.Buffer
-	hdr := elf.Header64{
-		Type: uint16(elf.ET_EXEC), Machine: uint16(elf.EM_AARCH64), Version: uint32(elf.EV_CURRENT),
-		Shoff: shoff, Ehsize: ehsize, Shentsize: shentsize, Shnum: 3, Shstrndx: 2,
-	}
-	copy(hdr.Ident[:], elf.ELFMAG)
-	hdr.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
-	hdr.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
-	hdr.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
-	sections := []elf.Section64{
-		{},
-		{Name: 1, Type: uint32(elf.SHT_PROGBITS), Flags: uint64(elf.SHF_ALLOC), Off: rodataOff, Size: uint64(len(rodata)), Addralign: 1},
-		{Name: uint32(len(name) + 2), Type: uint32(elf.SHT_STRTAB), Off: strOff, Size: uint64(len(shstrtab)), Addralign: 1},
-	}
-	for _, v := range []any{hdr, rodata, shstrtab, sections} {
-		if err := binary.Write(&b, binary.LittleEndian, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return b.Bytes()
+	return debtest.ELF(name, rodata)
 }
 
 // overlappingELF is fakeELF with n more PROGBITS sections over the
@@ -75,24 +53,14 @@ func overlappingELF(t testing.TB, n int) []byte {
 // appletTable renders applet_names and applet_install_loc for applets
 // (Dir "" leaves the location table out), with some noise around them.
 func appletTable(applets []Applet) []byte {
-	var b bytes.Buffer
-	b.WriteString("usage: [ EXPR ]\x00\x07\x09\xff\xfe")
+	var names, dirs []string
 	for _, a := range applets {
-		b.WriteString(a.Name + "\x00")
-	}
-	b.WriteString("\x00\xff\xfe\x99")
-	if len(applets) > 0 && applets[0].Dir != "" {
-		codes := map[string]byte{"/": 0, "/bin": 1, "/sbin": 2, "/usr/bin": 3, "/usr/sbin": 4}
-		for i := 0; i < len(applets); i += 2 {
-			v := codes[applets[i].Dir]
-			if i+1 < len(applets) {
-				v |= codes[applets[i+1].Dir] << 4
-			}
-			b.WriteByte(v)
+		names = append(names, a.Name)
+		if a.Dir != "" {
+			dirs = append(dirs, a.Dir)
 		}
 	}
-	b.WriteString("\xff\xee--help\x00")
-	return b.Bytes()
+	return debtest.BusyboxTable(names, dirs)
 }
 
 var testApplets = []Applet{
