@@ -19,7 +19,6 @@ import (
 	"github.com/plinth-build/plinth/rootfs"
 )
 
-
 // readTarTree reads a tar: output back into a tree.
 func readTarTree(t *testing.T, path string) *rootfs.Tree {
 	t.Helper()

@@ -128,4 +128,3 @@ func (a *testArchive) options(t *testing.T, recipe, output string) Options {
 		Now:      a.Now,
 	}
 }
-
