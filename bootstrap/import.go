@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/rootfs"
 	"github.com/plinth-build/plinth/rootfs/oci"
@@ -134,7 +132,7 @@ func importArch(name string, st sourceTree) (debpkg.Arch, error) {
 
 // importImage builds the image of tree; the layer's temporary file is
 // removed once the image holds its compressed copy.
-func importImage(tree *rootfs.Tree, cfg oci.Config, epoch time.Time) (ArchResult, v1.Image, error) {
+func importImage(tree *rootfs.Tree, cfg oci.Config, epoch time.Time) (ArchResult, oci.Image, error) {
 	layer, size, err := layerFile(tree, epoch)
 	if err != nil {
 		return ArchResult{}, nil, fmt.Errorf("writing the layer: %w", err)

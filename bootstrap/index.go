@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-
 	"github.com/plinth-build/plinth/rootfs/oci"
 )
 
@@ -50,7 +48,7 @@ func Index(ctx context.Context, opts IndexOptions) (*IndexResult, error) {
 		return nil, fmt.Errorf("output %s is a root filesystem, but an index is an image: use oci:, docker-archive: or docker://", opts.Output)
 	}
 	res := &IndexResult{Output: dest.String()}
-	var images []v1.Image
+	var images []oci.Image
 	from := map[string]string{} // platform -> input
 	for _, in := range opts.Images {
 		imgs, err := loadIndexInput(ctx, in)
@@ -87,7 +85,7 @@ func Index(ctx context.Context, opts IndexOptions) (*IndexResult, error) {
 
 // loadIndexInput loads the images of one input; root filesystems and bare
 // files are refused with what to do instead.
-func loadIndexInput(ctx context.Context, in string) ([]v1.Image, error) {
+func loadIndexInput(ctx context.Context, in string) ([]oci.Image, error) {
 	src, err := parseSource(in)
 	if err != nil {
 		return nil, err
@@ -102,20 +100,19 @@ func loadIndexInput(ctx context.Context, in string) ([]v1.Image, error) {
 }
 
 // indexedImage describes one input image; it must name its platform.
-func indexedImage(in string, img v1.Image) (IndexedImage, error) {
+func indexedImage(in string, img oci.Image) (IndexedImage, error) {
 	cf, err := img.ConfigFile()
 	if err != nil {
 		return IndexedImage{}, fmt.Errorf("reading the config of %s: %w", in, err)
 	}
-	p := cf.Platform()
-	if p == nil || p.OS == "" || p.Architecture == "" {
+	if cf.OS == "" || cf.Architecture == "" {
 		return IndexedImage{}, fmt.Errorf("image %s names no os/architecture in its config: an index needs one platform per image", in)
 	}
 	d, err := img.Digest()
 	if err != nil {
 		return IndexedImage{}, fmt.Errorf("computing the digest of %s: %w", in, err)
 	}
-	return IndexedImage{Source: in, Platform: p.String(), Digest: d.String()}, nil
+	return IndexedImage{Source: in, Platform: platformString(cf.OS, cf.Architecture, cf.Variant), Digest: d.String()}, nil
 }
 
 // PrintIndexSummary prints one line per manifest and the index digest.

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/xi2/xz"
@@ -228,31 +227,40 @@ func treeArch(t *rootfs.Tree) string {
 
 // platformArch is the Debian architecture of an OCI platform, or the
 // platform itself ("linux/mips") when plinth knows no Debian name for it.
-func platformArch(p *v1.Platform) string {
-	if p == nil {
+func platformArch(osName, arch, variant string) string {
+	if arch == "" {
 		return ""
 	}
 	var fallback string
 	for _, name := range debpkg.ArchNames() {
 		a, err := debpkg.LookupArch(name)
-		if err != nil || a.OCIArch != p.Architecture {
+		if err != nil || a.OCIArch != arch {
 			continue
 		}
-		if a.OCIVariant == p.Variant {
+		if a.OCIVariant == variant {
 			return a.Name
 		}
-		if fallback == "" && (p.Variant == "" || a.OCIVariant == "") {
+		if fallback == "" && (variant == "" || a.OCIVariant == "") {
 			fallback = a.Name
 		}
 	}
 	if fallback != "" {
 		return fallback
 	}
-	return p.String()
+	return platformString(osName, arch, variant)
+}
+
+// platformString renders a platform as os/arch[/variant].
+func platformString(osName, arch, variant string) string {
+	s := osName + "/" + arch
+	if variant != "" {
+		s += "/" + variant
+	}
+	return s
 }
 
 // readImage applies img's layers in order into one tree and describes it.
-func readImage(img v1.Image, keep readFilter) (sourceTree, error) {
+func readImage(img oci.Image, keep readFilter) (sourceTree, error) {
 	info := &ImageInfo{}
 	d, err := img.Digest()
 	if err != nil {
@@ -263,9 +271,8 @@ func readImage(img v1.Image, keep readFilter) (sourceTree, error) {
 	if err != nil {
 		return sourceTree{}, fmt.Errorf("reading the config of image %s: %w", info.Digest, err)
 	}
-	p := cf.Platform()
-	if p != nil {
-		info.Platform = p.String()
+	if cf.Architecture != "" {
+		info.Platform = platformString(cf.OS, cf.Architecture, cf.Variant)
 	}
 	layers, err := img.Layers()
 	if err != nil {
@@ -280,11 +287,17 @@ func readImage(img v1.Image, keep readFilter) (sourceTree, error) {
 		}
 		info.UncompressedSize += n
 	}
-	arch := platformArch(p)
+	arch := platformArch(cf.OS, cf.Architecture, cf.Variant)
 	if arch == "" {
 		arch = treeArch(t)
 	}
 	return sourceTree{Arch: arch, Tree: t, Image: info}, nil
+}
+
+// imageLayer is what applyLayer needs of an image layer.
+type imageLayer interface {
+	// Uncompressed opens the layer's tar stream, anew on every call.
+	Uncompressed() (io.ReadCloser, error)
 }
 
 // applyLayer applies one layer to t as a container runtime would and
@@ -293,7 +306,7 @@ func readImage(img v1.Image, keep readFilter) (sourceTree, error) {
 // in its directory), and its non-directories replace lower directories; both
 // are read in a first pass over the layer, so they apply to lower layers
 // only, whatever the entry order.
-func applyLayer(t *rootfs.Tree, l v1.Layer, bottom bool, keep readFilter) (int64, error) {
+func applyLayer(t *rootfs.Tree, l imageLayer, bottom bool, keep readFilter) (int64, error) {
 	if !bottom {
 		if err := applyWhiteouts(t, l); err != nil {
 			return 0, err
@@ -354,7 +367,7 @@ func copyLayerEntries(w io.Writer, r io.Reader, keep readFilter) error {
 
 // applyWhiteouts reads a layer's whiteouts and non-directory names and
 // removes from t what they hide or replace.
-func applyWhiteouts(t *rootfs.Tree, l v1.Layer) error {
+func applyWhiteouts(t *rootfs.Tree, l imageLayer) error {
 	rc, err := l.Uncompressed()
 	if err != nil {
 		return fmt.Errorf("opening: %w", err)

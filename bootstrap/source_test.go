@@ -440,26 +440,22 @@ func (l fxRawLayer) MediaType() (types.MediaType, error) { return types.OCIUncom
 
 func TestPlatformArch(t *testing.T) {
 	tests := []struct {
-		p    *v1.Platform
-		want string
+		os, arch, variant string
+		want              string
 	}{
-		{&v1.Platform{OS: "linux", Architecture: "amd64"}, "amd64"},
-		{&v1.Platform{OS: "linux", Architecture: "arm64", Variant: "v8"}, "arm64"},
-		{&v1.Platform{OS: "linux", Architecture: "arm64"}, "arm64"},
-		{&v1.Platform{OS: "linux", Architecture: "arm", Variant: "v7"}, "armhf"},
-		{&v1.Platform{OS: "linux", Architecture: "arm", Variant: "v5"}, "armel"},
-		{&v1.Platform{OS: "linux", Architecture: "ppc64le"}, "ppc64el"},
-		{&v1.Platform{OS: "linux", Architecture: "sparc"}, "linux/sparc"},
-		{nil, ""},
+		{"linux", "amd64", "", "amd64"},
+		{"linux", "arm64", "v8", "arm64"},
+		{"linux", "arm64", "", "arm64"},
+		{"linux", "arm", "v7", "armhf"},
+		{"linux", "arm", "v5", "armel"},
+		{"linux", "ppc64le", "", "ppc64el"},
+		{"linux", "sparc", "", "linux/sparc"},
+		{"", "", "", ""},
 	}
 	for _, tt := range tests {
-		name := "nil"
-		if tt.p != nil {
-			name = tt.p.String()
-		}
-		t.Run(name, func(t *testing.T) {
-			if got := platformArch(tt.p); got != tt.want {
-				t.Errorf("platformArch(%v) = %q, want %q", tt.p, got, tt.want)
+		t.Run(platformString(tt.os, tt.arch, tt.variant), func(t *testing.T) {
+			if got := platformArch(tt.os, tt.arch, tt.variant); got != tt.want {
+				t.Errorf("platformArch(%q, %q, %q) = %q, want %q", tt.os, tt.arch, tt.variant, got, tt.want)
 			}
 		})
 	}
