@@ -11,7 +11,7 @@ STATICCHECK_VERSION ?= v0.8.2
 
 export CGO_ENABLED ?= 0
 
-.PHONY: help build test test-unit deps lint fuzz bench bench-compare clean
+.PHONY: help build test test-unit deps lint fuzz bench bench-compare docs clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,9 @@ bench: ## Go benchmarks of the hot paths
 
 bench-compare: build ## side by side with mmdebstrap and debootstrap (needs root and the network)
 	scripts/bench-compare
+
+docs: ## regenerate docs/cli.md from the commands (TestCLIReference fails when it is stale)
+	$(GO) test ./cmd/plinth -run '^TestCLIReference$$' -count=1 -args -update
 
 clean: ## remove build outputs
 	rm -rf bin out

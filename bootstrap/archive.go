@@ -17,6 +17,7 @@ import (
 // archive is a recipe's verified view of its apt archive for some architectures.
 type archive struct {
 	client   *apt.Client
+	unpacked *unpackCache      // nil without a cache dir
 	mirrors  map[string]string // suite -> mirror URL
 	releases map[string]*apt.Release
 	cands    []resolve.Candidate
@@ -55,7 +56,7 @@ func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *O
 	}
 	client := apt.New(aopts)
 	if lock != nil {
-		return lockedArchive(ctx, client, mirrors, lock)
+		return lockedArchive(ctx, client, newUnpackCache(opts.CacheDir), mirrors, lock)
 	}
 	var sources []apt.Source
 	for _, s := range r.Source.Suites {
@@ -65,7 +66,7 @@ func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *O
 	if err != nil {
 		return nil, fmt.Errorf("reading the %s archive: %w", r.Source.Distro, err)
 	}
-	a := &archive{client: client, mirrors: mirrors, releases: releases}
+	a := &archive{client: client, unpacked: newUnpackCache(opts.CacheDir), mirrors: mirrors, releases: releases}
 	for _, p := range pkgs {
 		a.cands = append(a.cands, resolve.Candidate{
 			Package: p.Package,
@@ -159,8 +160,8 @@ func resolveMirrors(r *recipes.Recipe, opts *Options) (map[string]string, error)
 	return out, nil
 }
 
-func lockedArchive(ctx context.Context, client *apt.Client, mirrors map[string]string, lock *Lockfile) (*archive, error) {
-	a := &archive{client: client, mirrors: mirrors, releases: map[string]*apt.Release{}}
+func lockedArchive(ctx context.Context, client *apt.Client, unpacked *unpackCache, mirrors map[string]string, lock *Lockfile) (*archive, error) {
+	a := &archive{client: client, unpacked: unpacked, mirrors: mirrors, releases: map[string]*apt.Release{}}
 	for _, s := range lock.Suites {
 		m, ok := mirrors[s.Name]
 		if !ok {

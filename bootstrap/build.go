@@ -20,6 +20,8 @@ type Result struct {
 	// Digest is the manifest (one arch) or index (several) digest; empty for dir: and tar: outputs.
 	Digest string
 	Images []ArchResult
+	// Stages is the wall time of each pipeline stage.
+	Stages []StageTime
 }
 
 // ArchResult describes the root filesystem built for one architecture.
@@ -75,6 +77,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
+	clock := newStageClock()
 	a, err := openArchive(ctx, r, archNames(archs), &opts, lock)
 	if err != nil {
 		return nil, err
@@ -86,10 +89,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.SourceDateEpoch != nil {
 		epoch = opts.SourceDateEpoch.UTC()
 	}
+	clock.done("archive")
 	res := &Result{Recipe: r.Name, Output: out}
 	var trees []*rootfs.Tree
 	for _, arch := range archs {
-		tree, installed, err := buildTree(ctx, r, a, arch, lock, &opts)
+		tree, installed, err := buildTree(ctx, r, a, arch, lock, &opts, clock)
 		if err != nil {
 			return nil, fmt.Errorf("building %s for %s: %w", r.Name, arch.Name, err)
 		}
@@ -99,11 +103,13 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", out, err)
 	}
+	clock.done("write")
 	if opts.SBOM != "" {
 		if err := writeSBOM(opts.SBOM, r, opts.Version, epoch, trees, res); err != nil {
 			return nil, fmt.Errorf("writing the SBOM %s: %w", opts.SBOM, err)
 		}
 	}
+	res.Stages = clock.times
 	return res, nil
 }
 

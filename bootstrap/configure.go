@@ -40,6 +40,11 @@ func configureChroot(ctx context.Context, tree *rootfs.Tree, plan *resolve.Plan,
 		return nil, fmt.Errorf("creating the staging directory: %w", err)
 	}
 	defer os.RemoveAll(staging)
+	unmount, err := qemu.MountScratch(staging)
+	if err != nil {
+		return nil, err
+	}
+	defer unmount()
 	if err := tree.Materialize(ctx, staging); err != nil {
 		return nil, fmt.Errorf("materializing into %s: %w", staging, err)
 	}

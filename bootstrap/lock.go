@@ -161,7 +161,7 @@ func diffLocks(old, fresh *Lockfile) []Change {
 // lockedPackages fetches exactly the lock's files for arch and rebuilds
 // the install plan from their control files: the resolver orders them, and
 // may not pick anything else (every package is pinned).
-func lockedPackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile) (*resolve.Plan, []decodedDeb, error) {
+func lockedPackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, clock *stageClock) (*resolve.Plan, []decodedDeb, error) {
 	var entries []LockedPkg
 	for _, p := range lock.Packages {
 		if p.Arch == arch.Name {
@@ -179,7 +179,12 @@ func lockedPackages(ctx context.Context, r *recipes.Recipe, a *archive, arch deb
 	if err != nil {
 		return nil, nil, fmt.Errorf("fetching the locked packages (is a package gone from the mirror? point --mirror at a snapshot mirror): %w", err)
 	}
-	debs, err := decodeDebs(ctx, paths, func(i int) string { return entries[i].Filename })
+	clock.done("fetch")
+	locked := make([]*debpkg.Package, len(entries))
+	for i, e := range entries {
+		locked[i] = &debpkg.Package{Name: e.Name, Filename: e.Filename, Size: e.Size, SHA256: e.SHA256}
+	}
+	debs, err := decodeDebs(ctx, a.unpacked, paths, locked)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -194,4 +194,7 @@ func PrintSummary(w io.Writer, res *Result) {
 		fmt.Fprintf(w, " (%s)", res.Digest)
 	}
 	fmt.Fprintln(w)
+	if len(res.Stages) > 0 {
+		writeStages(w, res.Stages)
+	}
 }

@@ -20,9 +20,9 @@ import (
 
 // buildTree resolves, fetches and unpacks the recipe for one architecture
 // and finishes the tree as the recipe's configure mode says.
-func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, opts *Options) (*rootfs.Tree, []InstalledPackage, error) {
+func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, opts *Options, clock *stageClock) (*rootfs.Tree, []InstalledPackage, error) {
 	logf := logger(opts.Log)
-	plan, debs, err := preparePackages(ctx, r, a, arch, lock)
+	plan, debs, err := preparePackages(ctx, r, a, arch, lock, clock)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,6 +55,7 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 			db[i].ControlFiles = withoutDebconf(d.control.Files)
 		}
 	}
+	clock.done("unpack")
 	if err := finishExtractOnly(tree, r, plan); err != nil {
 		return nil, nil, err
 	}
@@ -69,6 +70,7 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 		if tree, err = configureChroot(ctx, tree, plan, arch, opts); err != nil {
 			return nil, nil, err
 		}
+		clock.done("configure")
 		if len(r.Rootfs.Users)+len(r.Rootfs.Groups) > 0 {
 			if err := rootfs.WriteAccounts(tree, accounts(r.Rootfs.Users), groups(r.Rootfs.Groups)); err != nil {
 				return nil, nil, fmt.Errorf("adding the recipe's users: %w", err)
@@ -112,24 +114,27 @@ func fetchPlan(ctx context.Context, a *archive, plan *resolve.Plan) ([]string, e
 
 // preparePackages decides the install plan and reads its .debs: resolved
 // against the archive, or exactly the lockfile's packages.
-func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile) (*resolve.Plan, []decodedDeb, error) {
+func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, clock *stageClock) (*resolve.Plan, []decodedDeb, error) {
 	if lock != nil {
-		return lockedPackages(ctx, r, a, arch, lock)
+		return lockedPackages(ctx, r, a, arch, lock, clock)
 	}
 	plan, err := resolvePlan(r, a, arch)
 	if err != nil {
 		return nil, nil, err
 	}
+	clock.done("resolve")
 	files, err := fetchPlan(ctx, a, plan)
 	if err != nil {
 		return nil, nil, err
 	}
-	debs, err := decodeDebs(ctx, files, func(i int) string { return plan.Packages[i].Filename })
+	clock.done("fetch")
+	pkgs := make([]*debpkg.Package, len(plan.Packages))
+	for i, c := range plan.Packages {
+		pkgs[i] = c.Package
+	}
+	debs, err := decodeDebs(ctx, a.unpacked, files, pkgs)
 	if err != nil {
 		return nil, nil, err
-	}
-	for i := range debs {
-		debs[i].pkg = plan.Packages[i].Package
 	}
 	return plan, debs, nil
 }
@@ -141,9 +146,10 @@ type decodedDeb struct {
 	data    []byte
 }
 
-// decodeDebs decompresses the .debs in parallel; extraction into the tree
-// stays sequential, in plan order, so file ownership is deterministic.
-func decodeDebs(ctx context.Context, files []string, name func(i int) string) ([]decodedDeb, error) {
+// decodeDebs decompresses the .debs in parallel, or takes them from the
+// unpack cache; extraction into the tree stays sequential, in plan order,
+// so file ownership is deterministic.
+func decodeDebs(ctx context.Context, cache *unpackCache, files []string, pkgs []*debpkg.Package) ([]decodedDeb, error) {
 	out := make([]decodedDeb, len(files))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -152,10 +158,17 @@ func decodeDebs(ctx context.Context, files []string, name func(i int) string) ([
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if d, ok := cache.get(pkgs[i].SHA256); ok {
+				d.pkg = pkgs[i]
+				out[i] = d
+				return nil
+			}
 			d, err := decodeDeb(files[i])
 			if err != nil {
-				return fmt.Errorf("reading %s: %w", name(i), err)
+				return fmt.Errorf("reading %s: %w", pkgs[i].Filename, err)
 			}
+			cache.put(pkgs[i].SHA256, d) // best effort: a miss next time is only slower
+			d.pkg = pkgs[i]
 			out[i] = d
 			return nil
 		})

@@ -114,12 +114,22 @@ func populateDev(dev string) error {
 	return os.MkdirAll(filepath.Join(dev, "shm"), 0o1777)
 }
 
-// Close unmounts everything Open mounted, innermost first. It is safe to
-// call more than once.
+// Close kills what scripts left running inside the chroot (a daemon that
+// escaped its process group) and unmounts everything Open mounted,
+// innermost first. It is safe to call more than once.
 func (c *Chroot) Close() error {
 	var errs []error
+	if len(c.mounts) > 0 {
+		if err := killInside(c.Dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	for i := len(c.mounts) - 1; i >= 0; i-- {
-		if err := unix.Unmount(c.mounts[i], 0); err != nil {
+		err := unix.Unmount(c.mounts[i], 0)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
+			continue // no longer mounted (UnmountAll got there first)
+		}
+		if err != nil {
 			// A script may have left a process holding it: detach instead.
 			if err2 := unix.Unmount(c.mounts[i], unix.MNT_DETACH); err2 != nil {
 				errs = append(errs, fmt.Errorf("unmounting %s: %w", c.mounts[i], err))
@@ -135,12 +145,23 @@ func (c *Chroot) Close() error {
 // Stderr; on failure the error carries the tail of the output.
 func (c *Chroot) Run(ctx context.Context, extraEnv []string, argv ...string) error {
 	var tail tailBuffer
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Env = append(append([]string(nil), c.Env...), extraEnv...)
+	if len(argv) == 0 {
+		return &ScriptError{Argv: argv, Err: errors.New("no program given")}
+	}
+	env := append(append([]string(nil), c.Env...), extraEnv...)
+	prog, err := c.lookPath(argv[0], env)
+	if err != nil {
+		return &ScriptError{Argv: argv, Err: err}
+	}
+	cmd := exec.CommandContext(ctx, prog, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Env = env
 	cmd.Dir = "/"
 	cmd.Stdout = io.MultiWriter(c.Stdout, &tail)
 	cmd.Stderr = io.MultiWriter(c.Stderr, &tail)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: c.Dir, Setpgid: true}
+	// Its own process group, killed as a whole on cancel; and killed with
+	// plinth, should plinth die without running Cancel (SIGKILL).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: c.Dir, Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Run(); err != nil {
 		return &ScriptError{Argv: argv, Err: err, Output: tail.String()}
@@ -180,4 +201,19 @@ func (t *tailBuffer) String() string { return strings.TrimRight(string(t.b), "\n
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(s, "\n", "\n    ")
+}
+
+// MountScratch mounts a private tmpfs on dir for a staging tree: scripts'
+// fsyncs cost nothing there, and nothing of the build reaches the disk.
+// The returned func unmounts it (lazily, if something still holds it).
+func MountScratch(dir string) (func() error, error) {
+	if err := unix.Mount("tmpfs", dir, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV, "mode=0755"); err != nil {
+		return nil, fmt.Errorf("mounting a tmpfs on %s: %w", dir, err)
+	}
+	return func() error {
+		if err := unix.Unmount(dir, 0); err != nil {
+			return unix.Unmount(dir, unix.MNT_DETACH)
+		}
+		return nil
+	}, nil
 }

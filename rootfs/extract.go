@@ -284,7 +284,7 @@ type ExtractError struct {
 }
 
 func (e *ExtractError) Error() string {
-	s := fmt.Sprintf("tar entry %q: %s", e.Entry, e.Reason)
+	s := fmt.Sprintf("tar entry %q: %s", shorten(e.Entry), e.Reason)
 	if e.Package != "" {
 		s = "package " + e.Package + ": " + s
 	}
@@ -296,6 +296,17 @@ func (e *ExtractError) Error() string {
 
 // Unwrap returns the underlying cause.
 func (e *ExtractError) Unwrap() error { return e.Err }
+
+// shorten keeps a hostile name (up to the tar format's megabytes) from
+// flooding an error message: its first and last 100 bytes are enough to
+// find the entry.
+func shorten(name string) string {
+	const keep = 100
+	if len(name) <= 2*keep+16 {
+		return name
+	}
+	return fmt.Sprintf("%s...(%d bytes)...%s", name[:keep], len(name)-2*keep, name[len(name)-keep:])
+}
 
 // ConflictError reports that a package ships a path another package already
 // installed, without declaring that it replaces it.

@@ -45,6 +45,9 @@ type Options struct {
 	// MaxRetryDelay); default 500ms. A Retry-After header overrides it
 	// (also capped at MaxRetryDelay).
 	Backoff time.Duration
+	// MaxRetryDelay caps the delay between two attempts, a server's
+	// Retry-After included; default DefaultMaxRetryDelay.
+	MaxRetryDelay time.Duration
 	// StallTimeout aborts (and retries) a response that sends nothing for
 	// this long; default 60s.
 	StallTimeout time.Duration
@@ -52,8 +55,9 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// MaxRetryDelay caps the delay between two attempts, Retry-After included.
-const MaxRetryDelay = 30 * time.Second
+// DefaultMaxRetryDelay is the default Options.MaxRetryDelay: a server
+// asking for a longer Retry-After (3600) is retried after this long.
+const DefaultMaxRetryDelay = 30 * time.Second
 
 // maxReleaseSize bounds an InRelease, Release or Release.gpg download.
 const maxReleaseSize = 64 << 20
@@ -85,6 +89,9 @@ func New(opts Options) *Client {
 	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = 500 * time.Millisecond
+	}
+	if opts.MaxRetryDelay <= 0 {
+		opts.MaxRetryDelay = DefaultMaxRetryDelay
 	}
 	if opts.StallTimeout <= 0 {
 		opts.StallTimeout = 60 * time.Second
@@ -129,6 +136,9 @@ func (c *Client) logf(format string, args ...any) {
 // against the keyring and checks it (suite, Date, Valid-Until, MinDate,
 // SHA256 section). Only when InRelease is not found (404) does it fall back
 // to Release with its detached Release.gpg.
+//
+// An empty keyring is ErrNoKeyring, before anything is fetched: nothing is
+// ever trusted without a pinned key.
 func (c *Client) Release(ctx context.Context, mirror, suite string) (*Release, error) {
 	base, err := mirrorBase(mirror)
 	if err != nil {
@@ -139,6 +149,9 @@ func (c *Client) Release(ctx context.Context, mirror, suite string) (*Release, e
 	}
 	dists := base + "/dists/" + escapePath(suite) + "/"
 	inRelease := dists + "InRelease"
+	if len(c.opts.Keyring) == 0 {
+		return nil, &SignatureError{URL: inRelease, Reason: ErrNoKeyring}
+	}
 	data, err := c.getBytes(ctx, inRelease)
 	var nf *NotFoundError
 	if errors.As(err, &nf) {
@@ -179,7 +192,7 @@ func (c *Client) detachedRelease(ctx context.Context, mirror, suite, dists strin
 // (which must be the signed text).
 func (c *Client) verifiedRelease(url, mirror, suite string, fetched, signed, sig, plain []byte) (*Release, error) {
 	if len(c.opts.Keyring) == 0 {
-		return nil, &SignatureError{URL: url, Reason: fmt.Errorf("%w: the keyring is empty", ErrUnknownKey)}
+		return nil, &SignatureError{URL: url, Reason: ErrNoKeyring}
 	}
 	signers, err := verifySignatures(c.opts.Keyring, signed, sig, c.opts.Now())
 	if err != nil {

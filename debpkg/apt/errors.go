@@ -7,6 +7,9 @@ import (
 
 // Reasons a SignatureError carries; test them with errors.Is.
 var (
+	// ErrNoKeyring: the client has no trusted key at all (Options.Keyring
+	// is empty), so nothing can be verified.
+	ErrNoKeyring = errors.New("no trusted archive key: the keyring is empty")
 	// ErrUnknownKey: every signature was made by a key outside the keyring.
 	ErrUnknownKey = errors.New("signed only by keys not in the keyring")
 	// ErrNoSignature: the file carries no OpenPGP signature at all.
@@ -34,7 +37,7 @@ type SignatureError struct {
 func (e *SignatureError) Error() string {
 	hint := "check that the mirror serves the archive the recipe names"
 	switch {
-	case errors.Is(e.Reason, ErrUnknownKey), errors.Is(e.Reason, ErrNoSignature):
+	case errors.Is(e.Reason, ErrUnknownKey), errors.Is(e.Reason, ErrNoSignature), errors.Is(e.Reason, ErrNoKeyring):
 		hint = "pass --keyring with the archive's signing key"
 	case errors.Is(e.Reason, ErrExpiredKey), errors.Is(e.Reason, ErrRevokedKey):
 		hint = "update the keyring (--keyring) or the archive"
@@ -100,15 +103,26 @@ type HashError struct {
 	Want, Got string // hex SHA256
 	WantSize  int64
 	GotSize   int64
+	// Attempts is how many downloads in a row failed so (0 when the error
+	// comes from checking a file rather than downloading it).
+	Attempts int
 }
 
 func (e *HashError) Error() string {
-	if e.WantSize != e.GotSize {
-		return fmt.Sprintf("downloading %s (%s): got %d bytes, want %d; the mirror is inconsistent or was tampered with, try again or another mirror",
-			e.Path, e.URL, e.GotSize, e.WantSize)
+	times := ""
+	if e.Attempts > 1 {
+		times = fmt.Sprintf(" (the same on %d downloads)", e.Attempts)
 	}
-	return fmt.Sprintf("downloading %s (%s): SHA256 %s, want %s; the mirror is inconsistent or was tampered with, try again or another mirror",
-		e.Path, e.URL, e.Got, e.Want)
+	switch {
+	case e.GotSize > e.WantSize:
+		return fmt.Sprintf("downloading %s (%s): more than the %d bytes declared%s; the mirror is inconsistent or was tampered with, try again later or another mirror",
+			e.Path, e.URL, e.WantSize, times)
+	case e.GotSize < e.WantSize:
+		return fmt.Sprintf("downloading %s (%s): got %d bytes, want %d%s; the mirror is inconsistent or was tampered with, try again later or another mirror",
+			e.Path, e.URL, e.GotSize, e.WantSize, times)
+	}
+	return fmt.Sprintf("downloading %s (%s): SHA256 %s, want %s%s; the mirror is inconsistent or was tampered with, try again later or another mirror",
+		e.Path, e.URL, e.Got, e.Want, times)
 }
 
 // Is makes errors.Is(err, ErrSizeMismatch / ErrHashMismatch) work.

@@ -215,8 +215,8 @@ func TestFetch(t *testing.T) {
 		{name: "404", hook: failFirst(100, http.StatusNotFound, ""), want: &NotFoundError{}, wantReqs: []string{path}},
 		{name: "cut mid-body resumes with Range", hook: cutFirst(data, 40000, true), wantReqs: []string{path, path + " bytes=40000-"}},
 		{name: "cut mid-body, no Range support, starts over", hook: cutFirst(data, 40000, false), wantReqs: []string{path, path + " bytes=40000-"}},
-		{name: "wrong hash", f: func(f FileInfo) FileInfo { f.SHA256 = strings.Repeat("1", 64); return f }, want: ErrHashMismatch, wantReqs: []string{path}},
-		{name: "wrong size", f: func(f FileInfo) FileInfo { f.Size--; return f }, want: ErrSizeMismatch, wantReqs: []string{path}},
+		{name: "wrong hash", f: func(f FileInfo) FileInfo { f.SHA256 = strings.Repeat("1", 64); return f }, want: ErrHashMismatch, wantReqs: []string{path, path}},
+		{name: "wrong size", f: func(f FileInfo) FileInfo { f.Size--; return f }, want: ErrSizeMismatch, wantReqs: []string{path, path}},
 		{name: "bad digest", f: func(f FileInfo) FileInfo { f.SHA256 = "../../etc/passwd"; return f }, want: ErrBadDigest},
 		{name: "dotdot", f: func(f FileInfo) FileInfo { f.Path = "pool/../../x.deb"; return f }, want: ErrBadFilename},
 		{name: "absolute", f: func(f FileInfo) FileInfo { f.Path = "/etc/passwd"; return f }, want: ErrBadFilename},
@@ -425,7 +425,7 @@ func TestRetryAfter(t *testing.T) {
 		in   string
 		want time.Duration
 	}{
-		{"", 0}, {"3", 3 * time.Second}, {"-1", 0}, {"600", MaxRetryDelay}, {"soon", 0},
+		{"", 0}, {"3", 3 * time.Second}, {"-1", 0}, {"600", 600 * time.Second}, {"99999999999999", maxRetryAfter}, {"soon", 0},
 		{now.Add(10 * time.Second).Format(http.TimeFormat), 10 * time.Second},
 		{now.Add(-10 * time.Second).Format(http.TimeFormat), 0},
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -42,19 +43,37 @@ func (c *Client) retry(ctx context.Context, url string, attempt func(ctx context
 		if n >= c.opts.Retries {
 			return te.err
 		}
-		delay := c.opts.Backoff << n
-		if te.after > 0 {
-			delay = te.after
-		}
-		delay = min(delay, MaxRetryDelay)
+		delay := c.retryDelay(n, te.after)
 		c.logf("retrying %s in %v: %v", url, delay, te.err)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("fetching %s: %w", url, ctx.Err())
-		case <-t.C:
+		if err := sleep(ctx, delay); err != nil {
+			return fmt.Errorf("fetching %s: %w", url, err)
 		}
+	}
+}
+
+// retryDelay is the wait before retry n+1 (n counts from 0): Backoff
+// doubled n times, or the server's Retry-After when it gave one, capped at
+// MaxRetryDelay either way.
+func (c *Client) retryDelay(n int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		return min(retryAfter, c.opts.MaxRetryDelay)
+	}
+	d := c.opts.Backoff
+	for ; n > 0 && d < c.opts.MaxRetryDelay; n-- {
+		d *= 2
+	}
+	return min(d, c.opts.MaxRetryDelay)
+}
+
+// sleep waits for d, or returns ctx's error when ctx is done first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -93,6 +112,9 @@ func (c *Client) get(ctx context.Context, url string, offset int64) (*http.Respo
 	if err != nil {
 		return nil, fmt.Errorf("fetching %s: %w", url, err)
 	}
+	// The bytes as stored are what the Release hashes: no transparent
+	// decompression of a .gz served with "Content-Encoding: gzip".
+	req.Header.Set("Accept-Encoding", "identity")
 	if offset > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
 	}
@@ -119,20 +141,24 @@ func (c *Client) get(ctx context.Context, url string, offset int64) (*http.Respo
 	}
 }
 
+// maxRetryAfter bounds what retryAfter returns, so that a huge value
+// cannot overflow; the client's MaxRetryDelay caps the actual wait.
+const maxRetryAfter = 24 * time.Hour
+
 // retryAfter reads a Retry-After value: seconds or an HTTP date.
 func retryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if s, err := strconv.Atoi(v); err == nil {
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil {
 		if s <= 0 {
 			return 0
 		}
-		return min(time.Duration(s)*time.Second, MaxRetryDelay)
+		return min(time.Duration(min(s, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter)
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), MaxRetryDelay)
+		return min(t.Sub(now), maxRetryAfter)
 	}
 	return 0
 }
@@ -191,7 +217,7 @@ func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.F
 		return err
 	}
 	if err := restart(); err != nil {
-		return fmt.Errorf("downloading %s: %w", url, err)
+		return cacheWriteError(url, filepath.Dir(dst.Name()), err)
 	}
 	sizeErr := func(got int64) error {
 		return &HashError{URL: url, Path: f.Path, Want: f.SHA256, WantSize: f.Size, GotSize: got}
@@ -209,7 +235,7 @@ func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.F
 				c.logf("restarting %s from the start (no resumable range)", url)
 			}
 			if err := restart(); err != nil {
-				return fmt.Errorf("downloading %s: %w", url, err)
+				return cacheWriteError(url, filepath.Dir(dst.Name()), err)
 			}
 			if resp.StatusCode == http.StatusPartialContent {
 				return &transientError{err: fmt.Errorf("fetching %s: unexpected Content-Range %q", url, resp.Header.Get("Content-Range"))}
@@ -225,7 +251,7 @@ func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.F
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
-				return fmt.Errorf("downloading %s: %w", url, err)
+				return cacheWriteError(url, filepath.Dir(dst.Name()), err)
 			}
 			return bodyError(ctx, url, sr, err)
 		}

@@ -32,11 +32,22 @@ func (c *Client) Packages(ctx context.Context, rel *Release, component, arch str
 	if err != nil {
 		return nil, err
 	}
+	plain, hasPlain := plainIndexInfo(rel, component+"/binary-"+arch)
+	if hasPlain {
+		if pkgs, ok := c.cachedPlainIndex(plain); ok {
+			return pkgs, nil
+		}
+	}
 	p, err := c.fetchToCache(ctx, urls, fi)
 	if err != nil {
 		return nil, err
 	}
-	pkgs, err := parseIndexFile(p, fi.Path)
+	var pkgs []*debpkg.Package
+	if hasPlain && fi.SHA256 != plain.SHA256 {
+		pkgs, err = c.parseKeepingPlain(p, fi.Path, plain)
+	} else {
+		pkgs, err = parseIndexFile(p, fi.Path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", urls[len(urls)-1], err)
 	}

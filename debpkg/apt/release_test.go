@@ -92,7 +92,7 @@ func TestRelease(t *testing.T) {
 		{name: "by codename", suite: "bookworm", inRel: sign(goodRelease(), trusted), signers: 1},
 		{name: "trusted and unknown signer", inRel: sign(goodRelease(), other, trusted), signers: 1},
 		{name: "unknown signer only", inRel: sign(goodRelease(), other), wantSig: ErrUnknownKey},
-		{name: "empty keyring", inRel: sign(goodRelease(), trusted), opts: func(o *Options) { o.Keyring = nil }, wantSig: ErrUnknownKey},
+		{name: "empty keyring", inRel: sign(goodRelease(), trusted), opts: func(o *Options) { o.Keyring = nil }, wantSig: ErrNoKeyring},
 		{name: "tampered text", inRel: tampered, wantSig: ErrBadSignature},
 		{name: "manual sha256 (control)", inRel: clearsignManual(t, releaseText(goodRelease()), crypto.SHA256, signedAt, trusted), signers: 1},
 		{name: "sha1", inRel: clearsignManual(t, releaseText(goodRelease()), crypto.SHA1, signedAt, trusted), wantSig: ErrSHA1Signature},

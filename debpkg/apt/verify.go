@@ -41,6 +41,9 @@ func SplitClearsigned(data []byte) (*Clearsigned, error) {
 	if !bytes.HasPrefix(data, []byte(beginSigned+"\n")) && !bytes.HasPrefix(data, []byte(beginSigned+"\r\n")) {
 		return nil, fmt.Errorf("%w: data before %s", ErrUnsignedText, beginSigned)
 	}
+	if err := checkArmorHeaders(data); err != nil {
+		return nil, err
+	}
 	if err := checkDashEscapes(data); err != nil {
 		return nil, err
 	}
@@ -59,6 +62,26 @@ func SplitClearsigned(data []byte) (*Clearsigned, error) {
 		return nil, fmt.Errorf("%w: reading the signature block: %v", ErrUnsignedText, err)
 	}
 	return &Clearsigned{Plaintext: b.Plaintext, Signed: b.Bytes, Signature: sig}, nil
+}
+
+// checkArmorHeaders rejects any armor header of the signed message but
+// "Hash:" (RFC 4880 7, as gpgv): another header line is text outside the
+// signed part that a looser parser could take for the Release.
+func checkArmorHeaders(data []byte) error {
+	_, rest, _ := bytes.Cut(data, []byte("\n"))
+	for n := 2; len(rest) > 0; n++ {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimRight(line, "\r")
+		if len(bytes.TrimSpace(line)) == 0 {
+			return nil
+		}
+		key, val, ok := bytes.Cut(line, []byte(":"))
+		if !ok || string(bytes.TrimSpace(key)) != "Hash" || len(bytes.TrimSpace(val)) == 0 {
+			return fmt.Errorf("%w: armor header line %d %q: only \"Hash:\" may come before the signed text", ErrUnsignedText, n, trunc(string(line)))
+		}
+	}
+	return fmt.Errorf("%w: no empty line ends the armor headers", ErrUnsignedText)
 }
 
 // checkDashEscapes rejects a signed text line starting with "-" that is not
