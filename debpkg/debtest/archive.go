@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/md5"
-	_ "crypto/sha1" // SHA-1 signatures for Tamper.SHA1Signature
+	"crypto/sha1" // SHA1 sections (Tamper.NoSHA256) and SHA-1 signatures (Tamper.SHA1Signature)
 	"crypto/sha256"
 	_ "crypto/sha512" // SHA-512 signatures
 	"embed"
@@ -58,14 +58,20 @@ type Tamper struct {
 	WrongKey           bool // sign with the unrelated "wrong" key; PublicKey stays the archive key
 	UnsignedTextBefore bool // InRelease starts with an unsigned Release paragraph before the signed message
 	UnsignedTextAfter  bool // InRelease ends with an unsigned SHA256 section after the signature
-	SHA1Signature      bool // signatures use SHA-1 (otherwise valid)
-	ExpiredKey         bool // sign with the expired key; PublicKey is that key
-	ExpiredValidUntil  bool // Valid-Until is a minute before Now()
-	FutureDate         bool // Date is a day after Now()
-	WrongSuite         bool // Suite and Codename fields are "wrong-<Name>"
-	NoSHA256           bool // Release has MD5Sum but no SHA256 section
-	CorruptIndex       bool // every Packages file served has a byte flipped (same size, wrong hash)
-	WrongIndexSize     bool // Release declares every index one byte longer than served (hash right)
+	// ArmorHeaders are lines added to InRelease's armor header after its
+	// "Hash:" line, e.g. "Comment: x" (several separated by "\n").
+	ArmorHeaders string
+	// TwoSignedBlocks appends to InRelease a second clearsigned message,
+	// validly signed by the same key, whose Release has another Label.
+	TwoSignedBlocks   bool
+	SHA1Signature     bool // signatures use SHA-1 (otherwise valid)
+	ExpiredKey        bool // sign with the expired key; PublicKey is that key
+	ExpiredValidUntil bool // Valid-Until is a minute before Now()
+	FutureDate        bool // Date is a day after Now()
+	WrongSuite        bool // Suite and Codename fields are "wrong-<Name>"
+	NoSHA256          bool // Release has MD5Sum and SHA1 but no SHA256 section
+	CorruptIndex      bool // every Packages file served has a byte flipped (same size, wrong hash)
+	WrongIndexSize    bool // Release declares every index one byte longer than served (hash right)
 	// IndexBiggerThanDeclared serves every index with 4 KiB of junk after
 	// the bytes Release declares (whose size and hash are right).
 	IndexBiggerThanDeclared bool
@@ -75,9 +81,17 @@ type Tamper struct {
 	// The switches below fail the first request(s) of every path once,
 	// in this order when combined; later requests are served normally.
 	HTTP500Once         bool // 500 Internal Server Error
-	TooManyRequestsOnce bool // 429 Too Many Requests with "Retry-After: 1"
+	TooManyRequestsOnce bool // 429 Too Many Requests with "Retry-After: 1" (see RetryAfter)
+	// RetryAfter replaces the "1" of TooManyRequestsOnce's Retry-After.
+	RetryAfter string
+	// MidSync plays a mirror in the middle of a sync, whose InRelease is
+	// newer than its indexes: the first MidSync requests of every index
+	// (after the failures above) get 404 at its by-hash path and the
+	// previous index (without the last package: another size and hash) at
+	// its name. -1 keeps it so for good.
+	MidSync int
 	// ResetMidBody cuts the first full response of every .deb after half
-	// its bytes: the connection is hijacked and closed.
+	// its bytes: the connection is hijacked and reset (TCP RST).
 	ResetMidBody bool
 	// RangeIgnored answers a Range request with 200 and the whole file.
 	RangeIgnored bool
@@ -105,10 +119,12 @@ type Archive struct {
 	now    time.Time
 	tamper Tamper
 
-	mu       sync.Mutex
-	files    map[string][]byte // served bytes by path without the leading "/"
-	requests []string
-	seen     map[string]int // requests per path
+	mu        sync.Mutex
+	files     map[string][]byte // served bytes by path without the leading "/"
+	stale     map[string][]byte // Tamper.MidSync: the previous index by path
+	redirects map[string]string // Redirect: target URL by path
+	requests  []string
+	seen      map[string]int // requests per path
 }
 
 // NewArchive builds suites into a signed archive (see Suite), tampered
@@ -152,6 +168,14 @@ func (a *Archive) Put(path string, data []byte) {
 	a.files[strings.TrimPrefix(path, "/")] = data
 }
 
+// Redirect answers requests for path (relative to the mirror root) with a
+// 302 to target from now on, e.g. to another server's URL.
+func (a *Archive) Redirect(path, target string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.redirects[strings.TrimPrefix(path, "/")] = target
+}
+
 // Delete stops serving path: requests for it get 404 from now on.
 func (a *Archive) Delete(path string) {
 	a.mu.Lock()
@@ -164,6 +188,7 @@ type archiveBuilder struct {
 	tamper Tamper
 	now    time.Time
 	files  map[string][]byte
+	stale  map[string][]byte
 	debs   map[string][]byte
 }
 
@@ -191,9 +216,9 @@ func buildArchive(suites []Suite, tamper Tamper) (*Archive, error) {
 			return nil, err
 		}
 	}
-	b := &archiveBuilder{tamper: tamper, now: referenceTime(suites), files: map[string][]byte{}, debs: map[string][]byte{}}
+	b := &archiveBuilder{tamper: tamper, now: referenceTime(suites), files: map[string][]byte{}, stale: map[string][]byte{}, debs: map[string][]byte{}}
 	a := &Archive{PublicKey: pub, Debs: b.debs, Packages: map[string][]debpkg.Paragraph{},
-		now: b.now, tamper: tamper, seen: map[string]int{}}
+		now: b.now, tamper: tamper, seen: map[string]int{}, redirects: map[string]string{}}
 	for _, s := range suites {
 		if _, dup := a.Packages[s.Name]; dup {
 			return nil, fmt.Errorf("suite %s given twice", s.Name)
@@ -204,7 +229,7 @@ func buildArchive(suites []Suite, tamper Tamper) (*Archive, error) {
 		}
 		a.Packages[s.Name] = stanzas
 	}
-	a.files = b.files
+	a.files, a.stale = b.files, b.stale
 	return a, nil
 }
 
@@ -374,12 +399,45 @@ type releaseEntry struct {
 	path   string // relative to dists/SUITE
 	size   int64  // as declared
 	md5    string
+	sha1   string
 	sha256 string
 }
 
 // indexes writes COMP/binary-ARCH/Packages{,.gz,.xz} (and their by-hash
 // copies) and returns their Release entries.
 func (b *archiveBuilder) indexes(s Suite, comp, arch string, stanzas []debpkg.Paragraph) ([]releaseEntry, error) {
+	text := indexText(stanzas)
+	previous := indexText(stanzas[:max(len(stanzas)-1, 0)])
+	dir := path.Join(comp, "binary-"+arch)
+	var entries []releaseEntry
+	for _, compression := range []string{"none", "gz", "xz"} {
+		data, err := Compress(compression, text)
+		if err != nil {
+			return nil, err
+		}
+		stale, err := Compress(compression, previous)
+		if err != nil {
+			return nil, err
+		}
+		md5sum, sha1sum, sha := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
+		e := releaseEntry{path: path.Join(dir, "Packages"+Ext(compression)), size: int64(len(data)),
+			md5: hex.EncodeToString(md5sum[:]), sha1: hex.EncodeToString(sha1sum[:]), sha256: hex.EncodeToString(sha[:])}
+		served := b.tamperIndex(data)
+		if b.tamper.WrongIndexSize {
+			e.size++
+		}
+		b.files[path.Join("dists", s.Name, e.path)] = served
+		b.stale[path.Join("dists", s.Name, e.path)] = stale
+		if s.AcquireByHash {
+			b.files[path.Join("dists", s.Name, dir, "by-hash", "SHA256", e.sha256)] = served
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// indexText returns the Packages text of stanzas.
+func indexText(stanzas []debpkg.Paragraph) []byte {
 	var text bytes.Buffer
 	for i, p := range stanzas {
 		if i > 0 {
@@ -387,27 +445,7 @@ func (b *archiveBuilder) indexes(s Suite, comp, arch string, stanzas []debpkg.Pa
 		}
 		text.WriteString(p.String())
 	}
-	dir := path.Join(comp, "binary-"+arch)
-	var entries []releaseEntry
-	for _, compression := range []string{"none", "gz", "xz"} {
-		data, err := Compress(compression, text.Bytes())
-		if err != nil {
-			return nil, err
-		}
-		md5sum, sha := md5.Sum(data), sha256.Sum256(data)
-		e := releaseEntry{path: path.Join(dir, "Packages"+Ext(compression)), size: int64(len(data)),
-			md5: hex.EncodeToString(md5sum[:]), sha256: hex.EncodeToString(sha[:])}
-		served := b.tamperIndex(data)
-		if b.tamper.WrongIndexSize {
-			e.size++
-		}
-		b.files[path.Join("dists", s.Name, e.path)] = served
-		if s.AcquireByHash {
-			b.files[path.Join("dists", s.Name, dir, "by-hash", "SHA256", e.sha256)] = served
-		}
-		entries = append(entries, e)
-	}
-	return entries, nil
+	return text.Bytes()
 }
 
 // tamperIndex returns the bytes served for an index whose Release entry
@@ -469,7 +507,13 @@ func (b *archiveBuilder) releaseParagraph(s Suite, entries []releaseEntry) debpk
 		fmt.Fprintf(&shas, "\n %s %8d %s", e.sha256, e.size, e.path)
 	}
 	p.Set("MD5Sum", md5s.String())
-	if !b.tamper.NoSHA256 {
+	if b.tamper.NoSHA256 {
+		var sha1s strings.Builder
+		for _, e := range entries {
+			fmt.Fprintf(&sha1s, "\n %s %8d %s", e.sha1, e.size, e.path)
+		}
+		p.Set("SHA1", sha1s.String())
+	} else {
 		p.Set("SHA256", shas.String())
 	}
 	if b.tamper.EditRelease != nil {
@@ -498,6 +542,18 @@ func (b *archiveBuilder) release(s Suite, entries []releaseEntry, signer *openpg
 	in, err := clearSign(signer, hash, s.Date, text)
 	if err != nil {
 		return err
+	}
+	if h := strings.Trim(b.tamper.ArmorHeaders, "\n"); h != "" {
+		in = bytes.Replace(in, []byte("\n\n"), []byte("\n"+h+"\n\n"), 1)
+	}
+	if b.tamper.TwoSignedBlocks {
+		p := b.releaseParagraph(s, entries)
+		p.Set("Label", "second block")
+		second, err := clearSign(signer, hash, s.Date, []byte(p.String()))
+		if err != nil {
+			return err
+		}
+		in = append(in, second...)
 	}
 	if b.tamper.UnsignedTextBefore {
 		in = append([]byte("Origin: unsigned\nSuite: "+s.Name+"\n\n"), in...)

@@ -2,7 +2,9 @@ package debtest
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,11 +22,14 @@ func (a *Archive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	name := strings.TrimPrefix(r.URL.Path, "/")
 	a.mu.Lock()
 	a.requests = append(a.requests, r.URL.Path)
 	n := a.seen[r.URL.Path]
 	a.seen[r.URL.Path]++
-	data, ok := a.files[strings.TrimPrefix(r.URL.Path, "/")]
+	data, ok := a.files[name]
+	stale, isIndex := a.stale[name]
+	target, redirect := a.redirects[name]
 	a.mu.Unlock()
 
 	var failures []int
@@ -36,16 +41,29 @@ func (a *Archive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if n < len(failures) {
 		if failures[n] == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", "1")
+			w.Header().Set("Retry-After", cmp.Or(a.tamper.RetryAfter, "1"))
 		}
 		http.Error(w, http.StatusText(failures[n]), failures[n])
 		return
+	}
+	n -= len(failures)
+	if redirect {
+		http.Redirect(w, r, target, http.StatusFound)
+		return
+	}
+	if ms := a.tamper.MidSync; ms < 0 || n < ms {
+		switch {
+		case strings.Contains(name, "/by-hash/"):
+			ok = false
+		case isIndex:
+			data = stale
+		}
 	}
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	if a.tamper.ResetMidBody && n == len(failures) && strings.HasSuffix(r.URL.Path, ".deb") && r.Method == http.MethodGet {
+	if a.tamper.ResetMidBody && n == 0 && strings.HasSuffix(r.URL.Path, ".deb") && r.Method == http.MethodGet {
 		resetMidBody(w, data)
 		return
 	}
@@ -56,8 +74,8 @@ func (a *Archive) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, r.URL.Path, time.Time{}, bytes.NewReader(data))
 }
 
-// resetMidBody announces all of data, sends half of it and closes the
-// connection.
+// resetMidBody announces all of data, sends half of it and resets the
+// connection (SO_LINGER 0: the close sends a TCP RST, not a FIN).
 func resetMidBody(w http.ResponseWriter, data []byte) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
@@ -73,6 +91,9 @@ func resetMidBody(w http.ResponseWriter, data []byte) {
 	fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.debian.binary-package\r\nContent-Length: %d\r\n\r\n", len(data))
 	buf.Write(data[:len(data)/2])
 	buf.Flush()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
 }
 
 // ServeDir serves dir (e.g. the frozen Ubuntu fixture) on loopback and
