@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/plinth-build/plinth/debpkg"
@@ -166,16 +167,21 @@ func sortedEnv(env map[string]string) []string {
 	return out
 }
 
-// logger turns an optional writer into a printf-style line logger.
+// logger turns an optional writer into a printf-style line logger, safe
+// for concurrent use (apt logs from parallel downloads): whole lines, one
+// at a time.
 func logger(w io.Writer) func(string, ...any) {
 	if w == nil {
 		return func(string, ...any) {}
 	}
+	var mu sync.Mutex
 	return func(format string, args ...any) {
 		line := fmt.Sprintf(format, args...)
 		if !strings.HasSuffix(line, "\n") {
 			line += "\n"
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		io.WriteString(w, line)
 	}
 }
