@@ -44,6 +44,11 @@ func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *O
 	if err != nil {
 		return nil, err
 	}
+	unlock, _, err := lockCache(opts.CacheDir) // Build holds it too, for its downloads after this
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	aopts := apt.Options{
 		CacheDir:         opts.CacheDir,
 		Keyring:          keyring,

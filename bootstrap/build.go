@@ -77,6 +77,14 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 			}
 		}
 	}
+	unlock, alone, err := lockCache(opts.CacheDir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if alone {
+		sweepOutput(dest)
+	}
 	clock := newStageClock()
 	a, err := openArchive(ctx, r, archNames(archs), &opts, lock)
 	if err != nil {

@@ -235,6 +235,39 @@ func TestCorruptCachedDeb(t *testing.T) {
 	}
 }
 
+// TestCorruptUnpackCache flips a bit in every entry of the unpack cache:
+// the next build notices, decodes the .debs again and gives the same image.
+func TestCorruptUnpackCache(t *testing.T) {
+	a := newTestArchive(t)
+	opts := a.options(t, "busybox", "oci:"+filepath.Join(t.TempDir(), "img"))
+	first, err := Build(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(opts.CacheDir, "unpacked", "*"))
+	if len(entries) == 0 {
+		t.Skip("no unpack cache entries: nothing to corrupt")
+	}
+	for _, p := range entries {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[len(data)-1] ^= 0x01
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts.Output = "oci:" + filepath.Join(t.TempDir(), "img")
+	second, err := Build(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("build over a corrupted unpack cache: %v", err)
+	}
+	if second.Digest != first.Digest {
+		t.Errorf("digest %s over a corrupted unpack cache, want %s", second.Digest, first.Digest)
+	}
+}
+
 // cachedDebs lists the .debs (ar archives) in the download cache.
 func cachedDebs(t *testing.T, cache string) []string {
 	t.Helper()

@@ -164,6 +164,10 @@ func (c *Chroot) Run(ctx context.Context, extraEnv []string, argv ...string) err
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: c.Dir, Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	if err := cmd.Run(); err != nil {
+		if cause := context.Cause(ctx); cause != nil {
+			// Killed because plinth was interrupted: say so, not "signal: killed".
+			err = fmt.Errorf("stopped (%w); its process group was killed", cause)
+		}
 		return &ScriptError{Argv: argv, Err: err, Output: tail.String()}
 	}
 	return nil

@@ -164,10 +164,7 @@ func linkPEM(t *Tree, cert string) error {
 // certificate, <hash>.<n> -> file, n counting up within a hash, and
 // certificates seen before skipped.
 func rehash(t *Tree) error {
-	type entry struct {
-		name string
-		data []byte
-	}
+	type entry struct{ name string }
 	var files []entry
 	var stale []string
 	err := t.Walk(func(p string, n *Node) error {

@@ -138,7 +138,7 @@ func (t *Tree) extractEntry(tr *tar.Reader, hdr *tar.Header, name string, opts E
 	}
 	n := &Node{Mode: hdr.Mode & 0o7777, Uid: hdr.Uid, Gid: hdr.Gid, Owner: opts.Package}
 	switch hdr.Typeflag {
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg, tar.TypeRegA: //lint:ignore SA1019 old packages still use the V7 '\x00' type for files
 		n.Type = TypeReg
 		data, err := readData(tr, hdr.Size)
 		if err != nil {

@@ -61,11 +61,6 @@ func parentOf(p string) string {
 	return p[:i]
 }
 
-// baseOf returns the last name of a clean absolute path ("" for "/").
-func baseOf(p string) string {
-	return p[strings.LastIndexByte(p, '/')+1:]
-}
-
 // components splits p into its non-empty names, "." and ".." included.
 func components(p string) []string {
 	parts := strings.Split(p, "/")

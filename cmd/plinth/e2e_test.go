@@ -440,7 +440,11 @@ func testReproducibility(t *testing.T, s *e2eSuite) {
 			warm := build(filepath.Join(work, "warm"))
 			sbom := filepath.Join(work, "sbom.spdx.json")
 			coldDir := filepath.Join(work, "cold")
-			cold := build(coldDir, "--cache-dir", filepath.Join(work, "empty-cache"), "--sbom", sbom)
+			emptyCache := filepath.Join(work, "empty-cache")
+			cold := build(coldDir, "--cache-dir", emptyCache, "--sbom", sbom)
+			if entries, err := os.ReadDir(emptyCache); err != nil || len(entries) == 0 {
+				t.Errorf("--cache-dir %s holds nothing after the build (%v): was the build really cold?", emptyCache, err)
+			}
 			if warm != cold {
 				t.Errorf("%s --lock: digest %s with the shared cache, %s with an empty one: want equal", c.recipe, warm, cold)
 			}

@@ -39,6 +39,8 @@ func (e *SignatureError) Error() string {
 	switch {
 	case errors.Is(e.Reason, ErrUnknownKey), errors.Is(e.Reason, ErrNoSignature), errors.Is(e.Reason, ErrNoKeyring):
 		hint = "pass --keyring with the archive's signing key"
+	case errors.Is(e.Reason, ErrSHA1Signature):
+		hint = "the archive must sign with SHA-256 or better (apt refuses SHA-1 too); use an up-to-date mirror"
 	case errors.Is(e.Reason, ErrExpiredKey), errors.Is(e.Reason, ErrRevokedKey):
 		hint = "update the keyring (--keyring) or the archive"
 	case errors.Is(e.Reason, ErrBadSignature), errors.Is(e.Reason, ErrUnsignedText):
@@ -80,6 +82,8 @@ func (e *ReleaseError) Error() string {
 		hint = "; check this machine's clock"
 	case errors.Is(e.Reason, ErrWrongSuite):
 		hint = "; check the mirror URL and suite name"
+	case errors.Is(e.Reason, ErrNoSHA256):
+		hint = "; MD5Sum and SHA1 alone are not trusted: use a mirror of an archive that lists SHA256"
 	case errors.Is(e.Reason, ErrRollback):
 		hint = "; the mirror serves an older archive than the lockfile: use an up-to-date mirror"
 	}

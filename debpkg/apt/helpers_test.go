@@ -32,10 +32,37 @@ func keyConfig(created time.Time, lifetime uint32) *packet.Config {
 	}
 }
 
-// newKey makes a signing key created a year before refTime.
+// detRand is a deterministic byte stream (SHA256 in counter mode over a
+// seed): keys and signatures made with it are the same on every run, so
+// fuzz seeds and test data do not change between runs.
+type detRand struct {
+	seed []byte
+	ctr  uint64
+	buf  []byte
+}
+
+func newDetRand(seed string) *detRand { return &detRand{seed: []byte(seed)} }
+
+func (r *detRand) Read(p []byte) (int, error) {
+	for i := range p {
+		if len(r.buf) == 0 {
+			h := sha256.New()
+			h.Write(r.seed)
+			fmt.Fprint(h, r.ctr)
+			r.buf, r.ctr = h.Sum(nil), r.ctr+1
+		}
+		p[i], r.buf = r.buf[0], r.buf[1:]
+	}
+	return len(p), nil
+}
+
+// newKey makes a signing key created a year before refTime, the same for
+// the same name on every run.
 func newKey(t testing.TB, name string, lifetime uint32) *openpgp.Entity {
 	t.Helper()
-	e, err := openpgp.NewEntity(name, "", name+"@example.invalid", keyConfig(refTime.AddDate(-1, 0, 0), lifetime))
+	cfg := keyConfig(refTime.AddDate(-1, 0, 0), lifetime)
+	cfg.Rand = newDetRand(name)
+	e, err := openpgp.NewEntity(name, "", name+"@example.invalid", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +93,8 @@ func clearsignText(t testing.TB, text string, hash crypto.Hash, when time.Time, 
 		privs = append(privs, k.PrivateKey)
 	}
 	var buf bytes.Buffer
-	w, err := clearsign.EncodeMulti(&buf, privs, &packet.Config{DefaultHash: hash, Time: func() time.Time { return when }})
+	cfg := &packet.Config{DefaultHash: hash, Time: func() time.Time { return when }, Rand: newDetRand(text)}
+	w, err := clearsign.EncodeMulti(&buf, privs, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

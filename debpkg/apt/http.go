@@ -219,8 +219,9 @@ func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.F
 	if err := restart(); err != nil {
 		return cacheWriteError(url, filepath.Dir(dst.Name()), err)
 	}
+	from := url // where the bytes come from, after redirects
 	sizeErr := func(got int64) error {
-		return &HashError{URL: url, Path: f.Path, Want: f.SHA256, WantSize: f.Size, GotSize: got}
+		return &HashError{URL: from, Path: f.Path, Want: f.SHA256, WantSize: f.Size, GotSize: got}
 	}
 	err := c.retry(ctx, url, func(ctx context.Context) error {
 		ctx, cancel := context.WithCancel(ctx)
@@ -230,6 +231,9 @@ func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.F
 			return err
 		}
 		defer resp.Body.Close()
+		if resp.Request != nil && resp.Request.URL != nil {
+			from = resp.Request.URL.String()
+		}
 		if resp.StatusCode != http.StatusPartialContent || !rangeStartsAt(resp.Header.Get("Content-Range"), written) {
 			if written > 0 {
 				c.logf("restarting %s from the start (no resumable range)", url)
@@ -264,7 +268,7 @@ func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.F
 		return err
 	}
 	if got := fmt.Sprintf("%x", h.Sum(nil)); got != f.SHA256 {
-		return &HashError{URL: url, Path: f.Path, Want: f.SHA256, Got: got, WantSize: f.Size, GotSize: written}
+		return &HashError{URL: from, Path: f.Path, Want: f.SHA256, Got: got, WantSize: f.Size, GotSize: written}
 	}
 	return nil
 }

@@ -59,11 +59,6 @@ func newIndex(cands []Candidate, arch string) *index {
 	return idx
 }
 
-// has reports whether name is a real or a virtual package here.
-func (idx *index) has(name string) bool {
-	return len(idx.byName[name]) > 0 || len(idx.providers[name]) > 0
-}
-
 // provides returns the version at which c provides name: ok is false when it
 // does not, version is zero for an unversioned Provides.
 func provides(c *Candidate, name string) (v debpkg.Version, ok bool) {

@@ -154,9 +154,9 @@ func TestNewImageGoldenDigests(t *testing.T) {
 		"manifest": digestOf(t, img).String(),
 	}
 	want := map[string]string{
-		"layer":    "sha256:7d2519a444275c000a7c20e8c3137a3e4e04bf824310afd87ea14ef1e3e7f3aa",
+		"layer":    "sha256:eb80dd67996e98402777d640e7ee140313b71d1b92e01b5698542a3537730b72",
 		"config":   "sha256:d0191315e0c6159da6e32225a912537fd065d5a4f35a6a826f1a673f1f3734d2",
-		"manifest": "sha256:c410092e5b8998a09e86b0c973cd4f1e1717cd05e4664afe43ae5e459d9533c2",
+		"manifest": "sha256:374ab514718e2dd84719e847da79871e2643f6732658f4f2dd972a7e2de024ea",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("digests (-want +got):\n%s", diff)

@@ -6,11 +6,13 @@ import (
 	"hash"
 	"io"
 	"os"
+	"runtime"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/pgzip"
 )
 
 // Opener opens the uncompressed layer tar. It may be called more than once,
@@ -20,6 +22,10 @@ type Opener func() (io.ReadCloser, error)
 // GzipLevel is the fixed gzip level of every layer. Changing it changes every
 // image digest plinth produces.
 const GzipLevel = 6
+
+// gzipBlockSize is the unit of parallel layer compression. Changing it
+// changes every layer digest.
+const gzipBlockSize = 1 << 20
 
 // gzipLayer is a layer compressed once into an unlinked temporary file: its
 // digests are known up front, and its bytes are read back with ReadAt, so any
@@ -76,8 +82,14 @@ func gzipTo(w io.Writer, tarHash io.Writer, open Opener) (err error) {
 			err = fmt.Errorf("closing the layer tar: %w", cerr)
 		}
 	}()
-	zw, err := gzip.NewWriterLevel(w, GzipLevel)
+	zw, err := pgzip.NewWriterLevel(w, GzipLevel)
 	if err != nil {
+		return fmt.Errorf("compressing the layer: %w", err)
+	}
+	// Blocks of a fixed size, each primed with the previous block's tail, are
+	// compressed in parallel: the stream depends on the block size only, never
+	// on how many run at once, so digests stay reproducible.
+	if err := zw.SetConcurrency(gzipBlockSize, max(2, runtime.GOMAXPROCS(0))); err != nil {
 		return fmt.Errorf("compressing the layer: %w", err)
 	}
 	// No name, and MTIME 0 ("none"): klauspost writes the zero Time's
