@@ -108,7 +108,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		trees = append(trees, tree)
 		res.Images = append(res.Images, ArchResult{Arch: arch.Name, Packages: installed})
 	}
-	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res); err != nil {
+	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res, registryOptions(opts.RegistryAuth)); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", out, err)
 	}
 	clock.done("write")

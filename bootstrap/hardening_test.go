@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/plinth-build/plinth/debpkg/debtest"
+	"github.com/plinth-build/plinth/rootfs/oci"
 )
 
 // bigArchive is the test archive plus a package of 3 MiB of random bytes
@@ -284,4 +286,65 @@ func cachedDebs(t *testing.T, cache string) []string {
 		}
 	}
 	return out
+}
+
+// TestLockCacheSweeps: the first plinth on a cache removes what killed
+// runs left there and next to its output; one that finds the cache in use
+// leaves everything alone, since the temporary files may be live.
+func TestLockCacheSweeps(t *testing.T) {
+	cache, outDir := t.TempDir(), t.TempDir()
+	stale := []string{
+		filepath.Join(cache, "sha256", ".0123456789abcdef-42.tmp"),
+		filepath.Join(cache, "unpacked", ".tmp-42"),
+		filepath.Join(outDir, ".img.tmp-42", "oci-layout"),
+		filepath.Join(outDir, "img", "blobs", "sha256", ".abc.tmp-42"),
+	}
+	kept := []string{
+		filepath.Join(cache, "sha256", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+		filepath.Join(outDir, ".other.tmp-42"),
+		filepath.Join(outDir, "img", "index.json"),
+	}
+	for _, p := range append(append([]string{}, stale...), kept...) {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dest, err := oci.ParseDestination("oci:" + filepath.Join(outDir, "img"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy, alone, err := lockCache(cache)
+	if err != nil || !alone {
+		t.Fatalf("lockCache on an unused cache = %v, alone %v", err, alone)
+	}
+	unlock, alone, err := lockCache(cache)
+	if err != nil || alone {
+		t.Fatalf("lockCache on a cache in use = %v, alone %v; want not alone", err, alone)
+	}
+	unlock()
+	busy()
+	for _, p := range kept {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+	unlock, alone, err = lockCache(cache)
+	if err != nil || !alone {
+		t.Fatalf("lockCache after both released = %v, alone %v", err, alone)
+	}
+	defer unlock()
+	sweepOutput(dest)
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("stale %s is still there", p)
+		}
+	}
+	for _, p := range kept {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
 }

@@ -17,6 +17,8 @@ type IndexOptions struct {
 	// Output is an image destination: oci:DIR[:TAG], docker-archive:FILE
 	// (one file per platform, see oci.WriteIndex) or docker://REF.
 	Output string
+	// RegistryAuth sends docker login credentials to registries.
+	RegistryAuth bool
 }
 
 // IndexResult says what Index wrote.
@@ -77,7 +79,7 @@ func Index(ctx context.Context, opts IndexOptions) (*IndexResult, error) {
 		return nil, fmt.Errorf("computing the index digest: %w", err)
 	}
 	res.Digest = d.String()
-	if err := oci.WriteIndex(ctx, dest, idx); err != nil {
+	if err := oci.WriteIndex(ctx, dest, idx, registryOptions(opts.RegistryAuth)...); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", dest, err)
 	}
 	return res, nil

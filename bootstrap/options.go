@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/plinth-build/plinth/rootfs/oci"
 )
 
 // Options configure a build. cmd/plinth fills them from flags and the
@@ -40,6 +42,9 @@ type Options struct {
 	IgnoreValidUntil bool
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// RegistryAuth sends the credentials of the Docker/Podman config
+	// (docker login) to registries; without it pushes are anonymous.
+	RegistryAuth bool
 	// Version is plinth's version, recorded in SBOMs.
 	Version string
 	// Verbose also sends maintainer script output to Log.
@@ -57,4 +62,12 @@ func DefaultCacheDir(xdgCacheHome string) string {
 		return ""
 	}
 	return filepath.Join(dir, "plinth")
+}
+
+// registryOptions are the oci options for talking to registries.
+func registryOptions(auth bool) []oci.Option {
+	if auth {
+		return []oci.Option{oci.WithDockerKeychain()}
+	}
+	return nil
 }

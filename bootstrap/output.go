@@ -20,7 +20,7 @@ import (
 
 // writeOutput writes the trees to dest: an image (or index) for oci:,
 // docker-archive: and docker://; the tree itself for dir: and tar:.
-func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, archs []debpkg.Arch, trees []*rootfs.Tree, epoch time.Time, res *Result) error {
+func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, archs []debpkg.Arch, trees []*rootfs.Tree, epoch time.Time, res *Result, ropts []oci.Option) error {
 	switch dest.Kind {
 	case "dir":
 		return materializeAtomic(ctx, trees[0], dest.Path)
@@ -48,7 +48,7 @@ func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, a
 	}
 	if len(images) == 1 {
 		res.Digest = res.Images[0].Digest
-		return oci.Write(ctx, dest, images[0])
+		return oci.Write(ctx, dest, images[0], ropts...)
 	}
 	idx, err := oci.NewIndex(images...)
 	if err != nil {
@@ -59,7 +59,7 @@ func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, a
 		return err
 	}
 	res.Digest = d.String()
-	return oci.WriteIndex(ctx, dest, idx)
+	return oci.WriteIndex(ctx, dest, idx, ropts...)
 }
 
 // layerFile writes the tree's deterministic tar to a temporary file.

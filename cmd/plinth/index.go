@@ -31,7 +31,7 @@ FILE-<arch>.tar) or docker://REF.`,
 			if opts.Output == "" {
 				return usageError{errors.New("index needs -o DEST"), "index"}
 			}
-			opts.Images = args
+			opts.Images, opts.RegistryAuth = args, true
 			res, err := bootstrap.Index(c.Context(), opts)
 			if err != nil {
 				return err

@@ -64,6 +64,7 @@ func (f *commonFlags) options(c *cobra.Command, e *env) (bootstrap.Options, erro
 		CacheDir:         cache,
 		Keyring:          f.keyring,
 		IgnoreValidUntil: f.ignoreValidUntil,
+		RegistryAuth:     true,
 	}
 	for _, distro := range []string{"debian", "ubuntu"} {
 		if v := e.getenv("PLINTH_MIRROR_" + strings.ToUpper(distro)); v != "" {
