@@ -99,9 +99,14 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	clock.done("archive")
 	res := &Result{Recipe: r.Name, Output: out}
+	plans, err := resolveAll(r, a, archs, lock)
+	if err != nil {
+		return nil, err
+	}
+	clock.done("resolve")
 	var trees []*rootfs.Tree
-	for _, arch := range archs {
-		tree, installed, err := buildTree(ctx, r, a, arch, lock, &opts, clock)
+	for i, arch := range archs {
+		tree, installed, err := buildTree(ctx, r, a, arch, plans[i], lock, &opts, clock)
 		if err != nil {
 			return nil, fmt.Errorf("building %s for %s: %w", r.Name, arch.Name, err)
 		}

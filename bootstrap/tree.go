@@ -20,9 +20,9 @@ import (
 
 // buildTree resolves, fetches and unpacks the recipe for one architecture
 // and finishes the tree as the recipe's configure mode says.
-func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, opts *Options, clock *stageClock) (*rootfs.Tree, []InstalledPackage, error) {
+func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, opts *Options, clock *stageClock) (*rootfs.Tree, []InstalledPackage, error) {
 	logf := logger(opts.Log)
-	plan, debs, err := preparePackages(ctx, r, a, arch, lock, clock)
+	plan, debs, err := preparePackages(ctx, r, a, arch, plan, lock, clock)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -48,6 +48,7 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 		if err != nil {
 			return nil, nil, fmt.Errorf("unpacking %s: %w", d.pkg.Filename, err)
 		}
+		debs[i].data = nil // the tree holds copies: let the tar go
 		db[i] = rootfs.InstalledPackage{Control: d.control.Control, Files: list, ControlFiles: d.control.Files}
 		if chroot {
 			db[i].Status = rootfs.StatusUnpacked
@@ -112,17 +113,31 @@ func fetchPlan(ctx context.Context, a *archive, plan *resolve.Plan) ([]string, e
 	return paths, nil
 }
 
-// preparePackages decides the install plan and reads its .debs: resolved
-// against the archive, or exactly the lockfile's packages.
-func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, clock *stageClock) (*resolve.Plan, []decodedDeb, error) {
+// resolveAll resolves the recipe for every architecture, then lets the
+// archive's index go: it is the biggest thing in memory and the rest of the
+// build needs only the plans. With a lockfile there is nothing to resolve.
+func resolveAll(r *recipes.Recipe, a *archive, archs []debpkg.Arch, lock *Lockfile) ([]*resolve.Plan, error) {
+	plans := make([]*resolve.Plan, len(archs))
+	if lock != nil {
+		return plans, nil
+	}
+	for i, arch := range archs {
+		plan, err := resolvePlan(r, a, arch)
+		if err != nil {
+			return nil, fmt.Errorf("resolving %s for %s: %w", r.Name, arch.Name, err)
+		}
+		plans[i] = plan
+	}
+	a.cands = nil
+	return plans, nil
+}
+
+// preparePackages reads the .debs of the install plan, or fetches exactly
+// the lockfile's packages and orders them into a plan.
+func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, clock *stageClock) (*resolve.Plan, []decodedDeb, error) {
 	if lock != nil {
 		return lockedPackages(ctx, r, a, arch, lock, clock)
 	}
-	plan, err := resolvePlan(r, a, arch)
-	if err != nil {
-		return nil, nil, err
-	}
-	clock.done("resolve")
 	files, err := fetchPlan(ctx, a, plan)
 	if err != nil {
 		return nil, nil, err

@@ -50,6 +50,7 @@ type e2eSuite struct {
 	probeErr  error // why the Debian mirror cannot be used, nil when it can
 
 	fixtureOnce sync.Once
+	fixtureSrv  *httptest.Server
 	fixtureURL  string
 	fixtureErr  error
 
@@ -73,7 +74,13 @@ func newE2ESuite(t *testing.T) *e2eSuite {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		t.Fatalf("creating the shared e2e cache: %v", err)
 	}
-	return &e2eSuite{root: e2eModuleRoot(t), work: t.TempDir(), cache: cache, builds: map[string]*e2eBuild{}}
+	s := &e2eSuite{root: e2eModuleRoot(t), work: t.TempDir(), cache: cache, builds: map[string]*e2eBuild{}}
+	t.Cleanup(func() {
+		if s.fixtureSrv != nil {
+			s.fixtureSrv.Close()
+		}
+	})
+	return s
 }
 
 // getenv is the environment plinth sees: the shared cache and, once served,
@@ -257,8 +264,8 @@ func (s *e2eSuite) ubuntuFixture(t *testing.T) string {
 		for dir := s.root; ; dir = filepath.Dir(dir) {
 			candidate := filepath.Join(dir, "shared", "fixtures", "ubuntu-archive")
 			if fi, err := os.Stat(filepath.Join(candidate, "dists")); err == nil && fi.IsDir() {
-				srv := httptest.NewServer(http.FileServer(http.Dir(candidate)))
-				s.fixtureURL = srv.URL
+				s.fixtureSrv = httptest.NewServer(http.FileServer(http.Dir(candidate)))
+				s.fixtureURL = s.fixtureSrv.URL
 				return
 			}
 			if filepath.Dir(dir) == dir {

@@ -226,6 +226,9 @@ func parseChunk(data []byte) ([]*debpkg.Package, error) {
 		if err != nil {
 			return nil, err
 		}
+		// The stanza itself is not kept: an index holds 60,000 of them and
+		// the build reads control fields from the .debs. The parsed fields stay.
+		pkg.Paragraph = debpkg.Paragraph{}
 		pkgs = append(pkgs, pkg)
 	}
 }

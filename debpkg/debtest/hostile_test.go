@@ -25,7 +25,7 @@ type hostileCase struct {
 	edit   func(t *testing.T, a *debtest.Archive) // after NewArchive
 	failAt string                                 // "Release", "Packages", "Fetch", or "" for success
 	is     error                                  // errors.Is target when failing
-	as     any                                    // errors.As target when failing
+	as     func() any                             // a new errors.As target when failing
 	// counts are how many times paths ending so were requested ("/" at the
 	// end: containing so); a negative count means at least -count.
 	counts map[string]int
@@ -43,7 +43,9 @@ func setFilename(f string) debtest.Tamper {
 // hostile archive is refused, at the first step that can see it, with a
 // typed error; nothing unverified is left in the cache.
 func TestHostileArchive(t *testing.T) {
-	hashErr, sigErr, relErr := new(*apt.HashError), new(*apt.SignatureError), new(*apt.ReleaseError)
+	hashErr := func() any { return new(*apt.HashError) }
+	sigErr := func() any { return new(*apt.SignatureError) }
+	relErr := func() any { return new(*apt.ReleaseError) }
 	for _, tc := range []hostileCase{
 		// Trust.
 		{name: "InRelease signed by an unpinned key", tamper: debtest.Tamper{WrongKey: true}, failAt: "Release", is: apt.ErrUnknownKey, as: sigErr,
@@ -161,8 +163,10 @@ func runHostile(t *testing.T, tc hostileCase) {
 	if tc.is != nil && !errors.Is(err, tc.is) {
 		t.Errorf("%s: %v; want errors.Is %v", step, err, tc.is)
 	}
-	if tc.as != nil && !errors.As(err, tc.as) {
-		t.Errorf("%s: %v (%T); want errors.As %T", step, err, err, tc.as)
+	if tc.as != nil {
+		if target := tc.as(); !errors.As(err, target) {
+			t.Errorf("%s: %v (%T); want errors.As %T", step, err, err, target)
+		}
 	}
 	requests := a.Requests()
 	for p, want := range tc.counts {
