@@ -288,6 +288,7 @@ func TestSBOMMatchesStatus(t *testing.T) {
 	}
 	sort.Strings(got)
 	want := []string{
+		"base-files 12.4+deb12u5 pkg:deb/debian/base-files@12.4+deb12u5?arch=amd64",
 		"busybox 1:1.35.0-4+b3 pkg:deb/debian/busybox@1:1.35.0-4+b3?arch=amd64",
 		"libc6 2.36-9+deb12u4 pkg:deb/debian/libc6@2.36-9+deb12u4?arch=amd64",
 	}

@@ -74,11 +74,16 @@ func runScripts(ctx context.Context, dir string, plan *resolve.Plan, arch debpkg
 		}
 	}
 	for _, p := range plan.Packages {
-		script := "/var/lib/dpkg/info/" + infoName(p.Package) + ".preinst"
-		if _, err := os.Lstat(filepath.Join(dir, script)); err != nil {
+		script, err := stagePreinst(dir, p.Package)
+		if err != nil {
+			return err
+		}
+		if script == "" {
 			continue
 		}
-		if err := c.Run(ctx, scriptEnv(p.Package, "preinst", dpkgVersion), script, "install"); err != nil {
+		err = c.Run(ctx, scriptEnv(p.Package, "preinst", dpkgVersion), script, "install")
+		os.RemoveAll(filepath.Join(dir, tmpCI))
+		if err != nil {
 			return fmt.Errorf("%s preinst: %w", p.Name, err)
 		}
 	}
@@ -105,6 +110,38 @@ func scriptEnv(p *debpkg.Package, script, dpkgVersion string) []string {
 		"DPKG_ADMINDIR=/var/lib/dpkg",
 		"DPKG_ROOT=",
 	}
+}
+
+// tmpCI is where dpkg puts a package's control files while its preinst
+// runs; debconf reads the package's name from the control file there.
+const tmpCI = "var/lib/dpkg/tmp.ci"
+
+// stagePreinst lays out tmp.ci as dpkg does for p's preinst (the script,
+// its debconf templates and config, a control file) and returns the
+// script's path in the chroot, or "" when p has no preinst.
+func stagePreinst(dir string, p *debpkg.Package) (string, error) {
+	info := filepath.Join(dir, "var/lib/dpkg/info", infoName(p))
+	if _, err := os.Lstat(info + ".preinst"); err != nil {
+		return "", nil
+	}
+	ci := filepath.Join(dir, tmpCI)
+	if err := os.MkdirAll(ci, 0o755); err != nil {
+		return "", err
+	}
+	control := fmt.Sprintf("Package: %s\nVersion: %s\nArchitecture: %s\n", p.Name, p.Version, p.Architecture)
+	if err := os.WriteFile(filepath.Join(ci, "control"), []byte(control), 0o644); err != nil {
+		return "", err
+	}
+	for _, name := range []string{"preinst", "templates", "config"} {
+		data, err := os.ReadFile(info + "." + name)
+		if err != nil {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(ci, name), data, 0o755); err != nil {
+			return "", err
+		}
+	}
+	return "/" + tmpCI + "/preinst", nil
 }
 
 func infoName(p *debpkg.Package) string {

@@ -42,7 +42,8 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 	for i, d := range debs {
 		list, err := tree.Extract(tar.NewReader(bytes.NewReader(d.data)), rootfs.ExtractOptions{
 			Package:    d.pkg.Name,
-			Exclude:    exclude,
+			Exclude:    exclude.Exclude,
+			Reinclude:  exclude.Reincluded,
 			MayReplace: replaces(d.pkg),
 		})
 		if err != nil {

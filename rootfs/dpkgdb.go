@@ -298,18 +298,20 @@ func conffilesField(t *Tree, p InstalledPackage) (string, error) {
 	if len(names) == 0 {
 		return "", nil
 	}
-	unpacked := strings.HasSuffix(p.Status, " unpacked")
+	// The hash is of the conffile as the package ships it, which is what
+	// dpkg records when it configures the package; for unpacked packages
+	// too, since plinth unpacks conffiles in place, not as .dpkg-new files
+	// whose hash dpkg --configure would take. A conffile pruned or absent
+	// stays "newconffile".
 	var b strings.Builder
 	for _, name := range names {
 		sum := "newconffile"
-		if !unpacked {
-			data, err := t.ReadFile(name)
-			switch {
-			case err == nil:
-				sum = md5Hex(data)
-			case !errors.Is(err, ErrNotExist):
-				return "", fmt.Errorf("hashing conffile %s of %s: %w", name, p.Control.Get("Package"), err)
-			}
+		data, err := t.ReadFile(name)
+		switch {
+		case err == nil:
+			sum = md5Hex(data)
+		case !errors.Is(err, ErrNotExist):
+			return "", fmt.Errorf("hashing conffile %s of %s: %w", name, p.Control.Get("Package"), err)
 		}
 		fmt.Fprintf(&b, "\n %s %s", name, sum)
 	}

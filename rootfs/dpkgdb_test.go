@@ -187,7 +187,7 @@ func TestWriteDpkgDatabaseStatus(t *testing.T) {
 		{"base-files", "Replaces", "base, dpkg (<= 1.15.0)"},
 		{"base-files", "Essential", "yes"},
 		{"libc6", "Protected", ""},
-		{"unpacked", "Conffiles", "\n /etc/unpacked.conf newconffile"},
+		{"unpacked", "Conffiles", "\n /etc/unpacked.conf 009520053b00386d1173f3988c55d192"},
 		{"unpacked", "Depends", "libc6 (>= 2.36), base-files"},
 	}
 	for _, c := range checks {

@@ -76,7 +76,7 @@ func TestTreeDumpGolden(t *testing.T) {
 			specDir("./usr/lib/"), specDir("./usr/lib/locale/"), specDir("./usr/lib/locale/C.utf8/"), specFile("./usr/lib/locale/C.utf8/LC_CTYPE", "ctype")}},
 	} {
 		tr := tar.NewReader(bytes.NewReader(specTar(t, pkg.entries...)))
-		if _, err := tree.Extract(tr, ExtractOptions{Package: pkg.name, Exclude: exclude}); err != nil {
+		if _, err := tree.Extract(tr, ExtractOptions{Package: pkg.name, Exclude: exclude.Exclude}); err != nil {
 			t.Fatal(err)
 		}
 	}

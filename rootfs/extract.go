@@ -23,6 +23,9 @@ type ExtractOptions struct {
 	// written nor listed, and neither is a hardlink to it. Directories are
 	// always unpacked. See PruneFilter.
 	Exclude func(path string) bool
+	// Reinclude, if set, keeps an excluded symlink anyway, as dpkg keeps
+	// symlinks on the way to a path-include (see Filter.Reincluded).
+	Reinclude func(path string) bool
 	// MayReplace reports whether this package may overwrite a file owned by
 	// another package (it declares Replaces on it). nil: never.
 	MayReplace func(owner string) bool
@@ -66,7 +69,8 @@ func (t *Tree) Extract(tr *tar.Reader, opts ExtractOptions) ([]string, error) {
 		if name == "/" {
 			continue // the root is plinth's
 		}
-		if hdr.Typeflag != tar.TypeDir && opts.Exclude != nil && opts.Exclude(name) {
+		if hdr.Typeflag != tar.TypeDir && opts.Exclude != nil && opts.Exclude(name) &&
+			(hdr.Typeflag != tar.TypeSymlink || opts.Reinclude == nil || !opts.Reinclude(name)) {
 			excluded[name] = true
 			continue
 		}

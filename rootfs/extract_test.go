@@ -149,7 +149,7 @@ func TestExtractList(t *testing.T) {
 		specHard("./usr/share/doc/p/changelog2.gz", "./usr/share/doc/p/changelog.gz"),
 		specLink("./usr/share/doc/q", "p"),
 	}
-	list, err := tree.Extract(tar.NewReader(bytes.NewReader(specTar(t, entries...))), ExtractOptions{Package: "p", Exclude: exclude})
+	list, err := tree.Extract(tar.NewReader(bytes.NewReader(specTar(t, entries...))), ExtractOptions{Package: "p", Exclude: exclude.Exclude})
 	must(t, err)
 	want := []string{"/.", "/bin", "/bin/p", "/bin/p2", "/usr", "/usr/share", "/usr/share/doc", "/usr/share/doc/p", "/usr/share/doc/p/copyright"}
 	if diff := cmp.Diff(want, list); diff != "" {

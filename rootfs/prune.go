@@ -39,20 +39,47 @@ type pathFilter struct {
 // compiled locale under the locales rule. An unknown rule or a locale name
 // that is not one is an error naming it. excludes are extra dpkg globs
 // ("/usr/lib/*/gconv/*") applied after the rules; each must be absolute.
-func PruneFilter(rules []string, keepLocales []string, excludes ...string) (func(path string) bool, error) {
+func PruneFilter(rules []string, keepLocales []string, excludes ...string) (*Filter, error) {
 	filters, err := buildFilters(rules, keepLocales, true, excludes...)
 	if err != nil {
 		return nil, err
 	}
 	slices.Reverse(filters) // the last match decides: look from the end
-	return func(p string) bool {
-		for _, f := range filters {
-			if strings.HasPrefix(p, f.prefix) && globMatch(f.glob, p) {
-				return !f.include
-			}
+	return &Filter{filters: filters}, nil
+}
+
+// Filter decides which package paths are left out, as dpkg's path-exclude
+// and path-include options do.
+type Filter struct {
+	filters []pathFilter // last first
+}
+
+// Exclude reports whether path is left out: the last filter it matches
+// decides.
+func (f *Filter) Exclude(p string) bool {
+	for _, pf := range f.filters {
+		if strings.HasPrefix(p, pf.prefix) && globMatch(pf.glob, p) {
+			return !pf.include
 		}
-		return false
-	}, nil
+	}
+	return false
+}
+
+// Reincluded reports whether dpkg keeps an excluded directory or symlink
+// at path because a path-include pattern may match below it: its path
+// starts with the pattern's literal part (up to the first wildcard, less a
+// trailing slash). So /usr/share/doc/libgcc-s1 -> gcc-12-base stays, and
+// /usr/share/doc/libgcc-s1/copyright resolves.
+func (f *Filter) Reincluded(p string) bool {
+	for _, pf := range f.filters {
+		if !pf.include {
+			continue
+		}
+		if strings.HasPrefix(p, strings.TrimRight(pf.prefix, "/")) {
+			return true
+		}
+	}
+	return false
 }
 
 // DpkgExcludes renders the same rules as a dpkg configuration file for

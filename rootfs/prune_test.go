@@ -1,6 +1,8 @@
 package rootfs
 
 import (
+	"archive/tar"
+	"bytes"
 	"strings"
 	"testing"
 
@@ -50,14 +52,14 @@ func TestPruneFilter(t *testing.T) {
 		t.Run(tc.path+","+strings.Join(tc.rules, "+"), func(t *testing.T) {
 			exclude, err := PruneFilter(tc.rules, keep)
 			must(t, err)
-			if got := exclude(tc.path); got != tc.want {
+			if got := exclude.Exclude(tc.path); got != tc.want {
 				t.Errorf("exclude(%s) = %v, want %v", tc.path, got, tc.want)
 			}
 		})
 	}
 	exclude, err := PruneFilter(nil, nil)
 	must(t, err)
-	if exclude("/usr/share/doc/x") {
+	if exclude.Exclude("/usr/share/doc/x") {
 		t.Error("no rules excluded something")
 	}
 }
@@ -122,5 +124,46 @@ func TestGlobMatch(t *testing.T) {
 		if got := globMatch(tc.glob, tc.name); got != tc.want {
 			t.Errorf("globMatch(%q, %q) = %v, want %v", tc.glob, tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestReincluded follows dpkg's filters.c: an excluded directory or symlink
+// stays when a path-include pattern's literal part starts its path.
+func TestReincluded(t *testing.T) {
+	f, err := PruneFilter([]string{"docs", "man", "locales"}, []string{"C.UTF-8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path string
+		want bool
+	}{
+		{"/usr/share/doc/libgcc-s1", true},
+		{"/usr/share/doc/base-files/FAQ", true},
+		{"/usr/share/locale/locale.alias", true},
+		{"/usr/share/locale/de", false},
+		{"/usr/share/man/man1/sh.1.gz", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			if got := f.Reincluded(tt.path); got != tt.want {
+				t.Errorf("Reincluded(%s) = %v, want %v", tt.path, got, tt.want)
+			}
+		})
+	}
+	tree := New()
+	data := specTar(t,
+		specFile("./usr/share/doc/gcc-12-base/copyright", "GPL"),
+		specLink("./usr/share/doc/libgcc-s1", "gcc-12-base"),
+		specLink("./usr/share/man/man1/x.1.gz", "y.1.gz"),
+	)
+	if _, err := tree.Extract(tar.NewReader(bytes.NewReader(data)), ExtractOptions{Package: "p", Exclude: f.Exclude, Reinclude: f.Reincluded}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tree.ReadFile("/usr/share/doc/libgcc-s1/copyright"); err != nil {
+		t.Errorf("copyright through the kept symlink: %v", err)
+	}
+	if _, ok := tree.Get("/usr/share/man/man1/x.1.gz"); ok {
+		t.Error("excluded man page symlink was kept")
 	}
 }

@@ -26,7 +26,6 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -600,6 +599,7 @@ func e2eOnlyImage(t *testing.T, dir, tag string) e2eImage {
 // e2eLayer is the content of one layer.
 type e2eLayer struct {
 	Size    int64                  // uncompressed tar bytes
+	Content int64                  // bytes of regular files: what docker reports as an image's size
 	Headers map[string]*tar.Header // by cleaned name, no leading "./" or "/"
 	Files   map[string][]byte      // contents of the regular files asked for
 }
@@ -642,6 +642,9 @@ func e2eReadLayer(t *testing.T, dir string, d e2eDescriptor, keep ...string) e2e
 		}
 		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
 		l.Headers[name] = h
+		if h.Typeflag == tar.TypeReg {
+			l.Content += h.Size
+		}
 		if e2eContains(keep, name) {
 			data, err := io.ReadAll(tr)
 			if err != nil {
@@ -822,16 +825,6 @@ func e2eSections(out string) map[string]string {
 
 // e2eMB formats bytes as decimal megabytes, as plinth prints them.
 func e2eMB(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/1e6) }
-
-// e2eSorted is a map's keys, sorted.
-func e2eSorted(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // e2eGoBuild builds cmd/plinth into dir/plinth.
 func e2eGoBuild(t *testing.T, root, dir string) string {

@@ -3,6 +3,8 @@ package apt
 import (
 	"bytes"
 	"crypto"
+	"net/url"
+	"path"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,8 @@ func FuzzClearsigned(f *testing.F) {
 	f.Add(append([]byte("x\n"), good...))
 	f.Add(append(bytes.Clone(good), good...))
 	f.Add([]byte("-----BEGIN PGP SIGNED MESSAGE-----\n\n-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----\n"))
+	f.Add(bytes.Replace(good, []byte("\n\n"), []byte("\nComment: x\n\n"), 1))
+	f.Add(bytes.Replace(good, []byte("Hash: SHA256\n"), []byte("Hash: SHA256\nSuite: evil\n"), 1))
 	keyring := publicKeyring(f, key)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cs, err := SplitClearsigned(data)
@@ -46,6 +50,40 @@ func FuzzClearsigned(f *testing.F) {
 			if string(cs.Plaintext) != "Suite: stable\n- x\n" && string(cs.Plaintext) != "Suite: stable\n- x" {
 				t.Fatalf("good signature over different text %q", cs.Plaintext)
 			}
+		}
+	})
+}
+
+func FuzzCheckFilename(f *testing.F) {
+	for _, s := range []string{"pool/main/h/hello/hello_1_amd64.deb", "pool/../x", "/etc/passwd", "http://x/y.deb", "//host/x", "a/./b", `a\b`, "x?y", "%2e%2e/x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if checkFilename(name) != nil {
+			return
+		}
+		if path.IsAbs(name) || path.Clean(name) != name || name == ".." || strings.HasPrefix(name, "../") || strings.Contains(name, "://") {
+			t.Fatalf("accepted %q, which can leave the mirror root", name)
+		}
+		u, err := url.Parse("http://mirror.invalid/root/" + escapePath(name))
+		if err != nil || u.Host != "mirror.invalid" || !strings.HasPrefix(u.Path, "/root/") {
+			t.Fatalf("accepted %q, which makes the URL %v (%v)", name, u, err)
+		}
+	})
+}
+
+func FuzzRetryAfter(f *testing.F) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, s := range []string{"", "3", "3600", "-1", "99999999999999999999", "Thu, 01 Jan 2026 00:00:10 GMT", "soon"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if d := retryAfter(v, now); d < 0 || d > maxRetryAfter {
+			t.Fatalf("retryAfter(%q) = %v, want within [0, %v]", v, d, maxRetryAfter)
+		}
+		c := New(Options{MaxRetryDelay: time.Second})
+		if d := c.retryDelay(0, retryAfter(v, now)); d < 0 || d > time.Second {
+			t.Fatalf("retryDelay with Retry-After %q = %v, want within the 1s cap", v, d)
 		}
 	})
 }

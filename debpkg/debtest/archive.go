@@ -415,9 +415,11 @@ func (b *archiveBuilder) indexes(s Suite, comp, arch string, stanzas []debpkg.Pa
 		if err != nil {
 			return nil, err
 		}
-		stale, err := Compress(compression, previous)
-		if err != nil {
-			return nil, err
+		var stale []byte
+		if b.tamper.MidSync != 0 {
+			if stale, err = Compress(compression, previous); err != nil {
+				return nil, err
+			}
 		}
 		md5sum, sha1sum, sha := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data)
 		e := releaseEntry{path: path.Join(dir, "Packages"+Ext(compression)), size: int64(len(data)),
@@ -427,7 +429,9 @@ func (b *archiveBuilder) indexes(s Suite, comp, arch string, stanzas []debpkg.Pa
 			e.size++
 		}
 		b.files[path.Join("dists", s.Name, e.path)] = served
-		b.stale[path.Join("dists", s.Name, e.path)] = stale
+		if b.tamper.MidSync != 0 {
+			b.stale[path.Join("dists", s.Name, e.path)] = stale
+		}
 		if s.AcquireByHash {
 			b.files[path.Join("dists", s.Name, dir, "by-hash", "SHA256", e.sha256)] = served
 		}
