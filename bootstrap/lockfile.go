@@ -49,6 +49,11 @@ func ReadLockfile(path string) (*Lockfile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading lockfile: %w", err)
 	}
+	return ParseLockfile(path, data)
+}
+
+// ParseLockfile decodes and checks a lockfile's bytes; path names it in errors.
+func ParseLockfile(path string, data []byte) (*Lockfile, error) {
 	var l Lockfile
 	md, err := toml.Decode(string(data), &l)
 	if err != nil {

@@ -155,9 +155,6 @@ func noiseRecipe(n int) string {
 // succeeds with the clean build's digest and no temporary file is left in
 // the output's directory or the cache.
 func TestKillAndRerun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the plinth binary")
-	}
 	const n = 6
 	f := newFakeRun(t, noiseDebs(n, 2<<20), 150*time.Millisecond, map[string]string{"noise": noiseRecipe(n)})
 	start := time.Now()
@@ -193,9 +190,6 @@ func TestKillAndRerun(t *testing.T) {
 // TestConcurrentBuildsShareCache runs two builds at once over one cache,
 // to two outputs: both succeed with the same digest.
 func TestConcurrentBuildsShareCache(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the plinth binary")
-	}
 	const n = 4
 	f := newFakeRun(t, noiseDebs(n, 1<<20), 50*time.Millisecond, map[string]string{"noise": noiseRecipe(n)})
 	cache := t.TempDir()
