@@ -114,7 +114,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		res.Images = append(res.Images, ArchResult{Arch: arch.Name, Packages: installed})
 	}
 	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res, registryOptions(opts.RegistryAuth)); err != nil {
-		return nil, fmt.Errorf("writing %s: %w", out, err)
+		return nil, err // oci and the tar/dir writers name the destination
 	}
 	clock.done("write")
 	if opts.SBOM != "" {

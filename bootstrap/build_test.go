@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -139,41 +140,81 @@ func isSymlink(t *rootfs.Tree, p, target string) bool {
 	return ok && n.Type == rootfs.TypeSymlink && n.Link == target
 }
 
-// TestReproducible builds the same image twice under different cache
-// states, umask, time zone and working directory: the digests must match.
+// reproChild is what TestReproducible asks of one child build.
+type reproChild struct {
+	Recipe, Output, CacheDir, HostRoot string
+	Umask                              int
+	TarOut                             string
+	NowEpoch                           int64
+}
+
+// TestReproducible builds the same image three times, each in a child
+// process (the test binary itself) with its own cache state, umask, time
+// zone and working directory: the digests must match. On a mismatch it
+// prints which files differ and how.
 func TestReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs three child builds")
+	}
 	a := newTestArchive(t)
-	build := func(t *testing.T, cache string, umask int, tz *time.Location) (string, string) {
+	build := func(t *testing.T, cache string, umask int, tz string) (string, string) {
 		t.Helper()
-		t.Chdir(t.TempDir())
-		old := syscall.Umask(umask)
-		defer syscall.Umask(old)
-		oldTZ := time.Local
-		time.Local = tz
-		defer func() { time.Local = oldTZ }()
 		opts := a.options(t, "busybox", "oci:"+filepath.Join(t.TempDir(), "img"))
-		opts.CacheDir = cache
-		res, err := Build(context.Background(), opts)
+		job := reproChild{Recipe: opts.Recipe, Output: opts.Output, CacheDir: cache, HostRoot: opts.HostRoot,
+			Umask: umask, TarOut: filepath.Join(t.TempDir(), "rootfs.tar"), NowEpoch: a.Now().Unix()}
+		data, err := json.Marshal(job)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tarOpts := opts
-		tarOpts.Output = "tar:" + filepath.Join(t.TempDir(), "rootfs.tar")
-		if _, err := Build(context.Background(), tarOpts); err != nil {
-			t.Fatal(err)
+		cmd := exec.Command(os.Args[0], "-test.run=^TestReproducibleChild$", "-test.v")
+		cmd.Env = append(os.Environ(), "TZ="+tz, "PLINTH_REPRO_CHILD="+string(data))
+		cmd.Dir = t.TempDir()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("child build: %v\n%s", err, out)
 		}
-		return res.Digest, strings.TrimPrefix(tarOpts.Output, "tar:")
+		_, digest, ok := strings.Cut(string(out), "DIGEST=")
+		if !ok {
+			t.Fatalf("child printed no digest:\n%s", out)
+		}
+		return strings.Fields(digest)[0], job.TarOut
 	}
 	cache := t.TempDir()
-	d1, tar1 := build(t, cache, 0o022, time.UTC)
-	d2, tar2 := build(t, cache, 0o077, time.FixedZone("UTC+13", 13*3600))
-	d3, tar3 := build(t, t.TempDir(), 0o002, time.FixedZone("UTC-9", -9*3600))
+	d1, tar1 := build(t, cache, 0o022, "UTC")
+	d2, tar2 := build(t, cache, 0o077, "Pacific/Kiritimati")
+	d3, tar3 := build(t, t.TempDir(), 0o002, "America/Anchorage")
 	for i, d := range []struct{ digest, tar string }{{d2, tar2}, {d3, tar3}} {
 		if d.digest != d1 {
 			t.Errorf("build %d digest %s != first build's %s; tree differences (-first +this):\n%s",
 				i+2, d.digest, d1, cmp.Diff(dumpLines(readTarTree(t, tar1)), dumpLines(readTarTree(t, d.tar))))
 		}
 	}
+}
+
+// TestReproducibleChild is one build of TestReproducible, run in a child
+// process; it does nothing otherwise.
+func TestReproducibleChild(t *testing.T) {
+	spec := os.Getenv("PLINTH_REPRO_CHILD")
+	if spec == "" {
+		t.Skip("a helper of TestReproducible, run in a child process")
+	}
+	var job reproChild
+	if err := json.Unmarshal([]byte(spec), &job); err != nil {
+		t.Fatal(err)
+	}
+	syscall.Umask(job.Umask)
+	now := time.Unix(job.NowEpoch, 0)
+	opts := Options{Recipe: job.Recipe, Archs: []string{"amd64"}, Output: job.Output, CacheDir: job.CacheDir,
+		HostRoot: job.HostRoot, Now: func() time.Time { return now }}
+	res, err := Build(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Output = "tar:" + job.TarOut
+	if _, err := Build(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("DIGEST=%s\n", res.Digest)
 }
 
 // TestLockAndRefresh locks, builds from the lock, and refreshes a lock

@@ -3,8 +3,6 @@ package bootstrap
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -133,12 +131,12 @@ func importArch(name string, st sourceTree) (debpkg.Arch, error) {
 // importImage builds the image of tree; the layer's temporary file is
 // removed once the image holds its compressed copy.
 func importImage(tree *rootfs.Tree, cfg oci.Config, epoch time.Time) (ArchResult, oci.Image, error) {
-	layer, size, err := layerFile(tree, epoch)
+	layer, size, closeLayer, err := layerFile(tree, epoch)
 	if err != nil {
 		return ArchResult{}, nil, fmt.Errorf("writing the layer: %w", err)
 	}
-	defer os.Remove(layer)
-	img, err := oci.NewImage(func() (io.ReadCloser, error) { return os.Open(layer) }, cfg)
+	defer closeLayer()
+	img, err := oci.NewImage(layer, cfg)
 	if err != nil {
 		return ArchResult{}, nil, err
 	}

@@ -23,20 +23,26 @@ import (
 func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, archs []debpkg.Arch, trees []*rootfs.Tree, epoch time.Time, res *Result, ropts []oci.Option) error {
 	switch dest.Kind {
 	case "dir":
-		return materializeAtomic(ctx, trees[0], dest.Path)
+		if err := materializeAtomic(ctx, trees[0], dest.Path); err != nil {
+			return fmt.Errorf("writing %s: %w", dest, err)
+		}
+		return nil
 	case "tar":
 		n, err := writeTarFile(trees[0], dest.Path, epoch)
+		if err != nil {
+			return fmt.Errorf("writing %s: %w", dest, err)
+		}
 		res.Images[0].LayerSize = n
-		return err
+		return nil
 	}
 	var images []oci.Image
 	for i, tree := range trees {
-		layer, size, err := layerFile(tree, epoch)
+		layer, size, closeLayer, err := layerFile(tree, epoch)
 		if err != nil {
 			return err
 		}
-		defer os.Remove(layer)
-		img, err := oci.NewImage(func() (io.ReadCloser, error) { return os.Open(layer) }, imageConfig(r, archs[i], epoch))
+		defer closeLayer()
+		img, err := oci.NewImage(layer, imageConfig(r, archs[i], epoch))
 		if err != nil {
 			return err
 		}
@@ -62,21 +68,22 @@ func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, a
 	return oci.WriteIndex(ctx, dest, idx, ropts...)
 }
 
-// layerFile writes the tree's deterministic tar to a temporary file.
-func layerFile(tree *rootfs.Tree, epoch time.Time) (string, int64, error) {
+// layerFile writes the tree's deterministic tar to a temporary file that
+// is unlinked at once (nothing is left behind however plinth ends) and
+// returns an opener reading it back, its size and a close func.
+func layerFile(tree *rootfs.Tree, epoch time.Time) (oci.Opener, int64, func(), error) {
 	f, err := os.CreateTemp("", "plinth-layer-*.tar")
 	if err != nil {
-		return "", 0, err
+		return nil, 0, nil, err
 	}
+	os.Remove(f.Name())
 	n, err := writeTar(tree, f, epoch)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		os.Remove(f.Name())
-		return "", 0, err
+		f.Close()
+		return nil, 0, nil, err
 	}
-	return f.Name(), n, nil
+	open := func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(f, 0, n)), nil }
+	return open, n, func() { f.Close() }, nil
 }
 
 func writeTar(tree *rootfs.Tree, w io.Writer, epoch time.Time) (int64, error) {

@@ -56,59 +56,186 @@ func (e *PackageError) Error() string {
 
 func (e *PackageError) Unwrap() error { return e.Err }
 
+// The fields ParsePackage reads, by index into a packageFields array.
+const (
+	fPackage = iota
+	fVersion
+	fArchitecture
+	fMultiArch
+	fEssential
+	fPriority
+	fSection
+	fSource
+	fDepends
+	fPreDepends
+	fRecommends
+	fSuggests
+	fConflicts
+	fBreaks
+	fReplaces
+	fProvides
+	fFilename
+	fSize
+	fSHA256
+	fInstalledSize
+	numFields
+)
+
+var fieldNames = [numFields]string{
+	"Package", "Version", "Architecture", "Multi-Arch", "Essential", "Priority", "Section", "Source",
+	"Depends", "Pre-Depends", "Recommends", "Suggests", "Conflicts", "Breaks", "Replaces", "Provides",
+	"Filename", "Size", "SHA256", "Installed-Size",
+}
+
+// packageFields holds a stanza's values of the fields in fieldNames.
+type packageFields [numFields]string
+
+// fieldIndex finds name among fieldNames: exact case first (what archives
+// write), then case-insensitively as deb822 allows.
+func fieldIndex(name string) int {
+	for i, n := range fieldNames {
+		if n == name {
+			return i
+		}
+	}
+	for i, n := range fieldNames {
+		if strings.EqualFold(n, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// collect picks the known fields out of fields (the first of repeats wins,
+// as Paragraph.Get does).
+func collect(fields []Field) *packageFields {
+	var v packageFields
+	var seen [numFields]bool
+	for _, f := range fields {
+		if i := fieldIndex(f.Name); i >= 0 && !seen[i] {
+			v[i], seen[i] = f.Value, true
+		}
+	}
+	return &v
+}
+
 // ParsePackage reads the fields of p into a Package. Name, Version and
 // Architecture are required; Filename, Size and SHA256 are left empty when
 // absent (a .deb's control file has none) and callers that fetch check them.
 func ParsePackage(p Paragraph) (*Package, error) {
-	pkg := &Package{Paragraph: p}
+	pkg, err := packageFrom(collect(p.Fields))
+	if err != nil {
+		return nil, err
+	}
+	pkg.Paragraph = p
+	return pkg, nil
+}
+
+func packageFrom(v *packageFields) (*Package, error) {
+	pkg := &Package{}
 	var err error
-	fail := func(field string, e error) (*Package, error) {
-		return nil, &PackageError{Package: pkg.Name, Field: field, Err: e}
+	fail := func(field int, e error) (*Package, error) {
+		return nil, &PackageError{Package: pkg.Name, Field: fieldNames[field], Err: e}
 	}
-	pkg.Name = p.Get("Package")
-	if pkg.Name == "" {
-		return fail("Package", fmt.Errorf("missing"))
+	if pkg.Name = v[fPackage]; pkg.Name == "" {
+		return fail(fPackage, fmt.Errorf("missing"))
 	}
-	if pkg.Version, err = ParseVersion(p.Get("Version")); err != nil {
-		return fail("Version", err)
+	if pkg.Version, err = ParseVersion(v[fVersion]); err != nil {
+		return fail(fVersion, err)
 	}
-	if pkg.Architecture = p.Get("Architecture"); pkg.Architecture == "" {
-		return fail("Architecture", fmt.Errorf("missing"))
+	if pkg.Architecture = v[fArchitecture]; pkg.Architecture == "" {
+		return fail(fArchitecture, fmt.Errorf("missing"))
 	}
-	pkg.MultiArch = p.Get("Multi-Arch")
-	pkg.Essential = p.Get("Essential") == "yes"
-	pkg.Priority = p.Get("Priority")
-	pkg.Section = p.Get("Section")
-	if err := pkg.parseSource(p.Get("Source")); err != nil {
-		return fail("Source", err)
+	pkg.MultiArch = v[fMultiArch]
+	pkg.Essential = v[fEssential] == "yes"
+	pkg.Priority = v[fPriority]
+	pkg.Section = v[fSection]
+	if err := pkg.parseSource(v[fSource]); err != nil {
+		return fail(fSource, err)
 	}
-	rels := []struct {
-		field string
-		dst   *Relation
-	}{
-		{"Depends", &pkg.Depends}, {"Pre-Depends", &pkg.PreDepends},
-		{"Recommends", &pkg.Recommends}, {"Suggests", &pkg.Suggests},
-		{"Conflicts", &pkg.Conflicts}, {"Breaks", &pkg.Breaks},
-		{"Replaces", &pkg.Replaces}, {"Provides", &pkg.Provides},
+	rels := [...]*Relation{
+		fDepends: &pkg.Depends, fPreDepends: &pkg.PreDepends, fRecommends: &pkg.Recommends, fSuggests: &pkg.Suggests,
+		fConflicts: &pkg.Conflicts, fBreaks: &pkg.Breaks, fReplaces: &pkg.Replaces, fProvides: &pkg.Provides,
 	}
-	for _, r := range rels {
-		if *r.dst, err = ParseRelation(p.Get(r.field)); err != nil {
-			return fail(r.field, err)
+	for i := fDepends; i <= fProvides; i++ {
+		if v[i] == "" {
+			continue
+		}
+		if *rels[i], err = ParseRelation(v[i]); err != nil {
+			return fail(i, err)
 		}
 	}
-	pkg.Filename = p.Get("Filename")
-	pkg.SHA256 = p.Get("SHA256")
-	if s := p.Get("Size"); s != "" {
-		if pkg.Size, err = strconv.ParseInt(s, 10, 64); err != nil || pkg.Size < 0 {
-			return fail("Size", fmt.Errorf("not a size: %q", s))
-		}
-	}
-	if s := p.Get("Installed-Size"); s != "" {
-		if pkg.InstalledSize, err = strconv.ParseInt(s, 10, 64); err != nil || pkg.InstalledSize < 0 {
-			return fail("Installed-Size", fmt.Errorf("not a size: %q", s))
+	pkg.Filename = v[fFilename]
+	pkg.SHA256 = v[fSHA256]
+	for _, sz := range []struct {
+		field int
+		dst   *int64
+	}{{fSize, &pkg.Size}, {fInstalledSize, &pkg.InstalledSize}} {
+		if s := v[sz.field]; s != "" {
+			if *sz.dst, err = strconv.ParseInt(s, 10, 64); err != nil || *sz.dst < 0 {
+				return fail(sz.field, fmt.Errorf("not a size: %q", s))
+			}
 		}
 	}
 	return pkg, nil
+}
+
+// ParsePackageIndex parses the stanzas of a Packages index held in text,
+// the fast way: field values are substrings of text and no Paragraph is
+// built or kept (Package.Paragraph stays empty). The syntax is deb822's,
+// as ParagraphReader reads it.
+func ParsePackageIndex(text string) ([]*Package, error) {
+	var pkgs []*Package
+	var fields []Field
+	valueStart := -1 // where the last field's value starts in text
+	line := 0
+	flush := func() error {
+		if len(fields) == 0 {
+			return nil
+		}
+		pkg, err := packageFrom(collect(fields))
+		if err != nil {
+			return err
+		}
+		pkgs = append(pkgs, pkg)
+		fields = fields[:0]
+		return nil
+	}
+	for pos := 0; pos < len(text); {
+		end := strings.IndexByte(text[pos:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += pos
+		}
+		l := text[pos:end]
+		line++
+		switch {
+		case strings.TrimSpace(l) == "":
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		case l[0] == '#':
+		case l[0] == ' ' || l[0] == '\t':
+			if len(fields) == 0 {
+				return nil, &SyntaxError{Line: line, Reason: "continuation line without a field"}
+			}
+			fields[len(fields)-1].Value = strings.TrimRight(text[valueStart:end], "\r")
+		default:
+			colon := strings.IndexByte(l, ':')
+			if colon <= 0 {
+				return nil, &SyntaxError{Line: line, Reason: fmt.Sprintf("expected \"Field: value\", got %q", truncate([]byte(l)))}
+			}
+			value := strings.TrimLeft(l[colon+1:], " \t")
+			valueStart = end - len(value)
+			fields = append(fields, Field{Name: strings.TrimSpace(l[:colon]), Value: strings.TrimSpace(value)})
+		}
+		pos = end + 1
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return pkgs, nil
 }
 
 func (pkg *Package) parseSource(s string) error {

@@ -2,6 +2,7 @@ package debpkg
 
 import (
 	"errors"
+	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,97 @@ func TestParsePackageErrors(t *testing.T) {
 				t.Fatalf("got %v, want *PackageError for field %s", err, tt.field)
 			}
 		})
+	}
+}
+
+// slowIndex parses text the general way, for comparison.
+func slowIndex(text string) ([]*Package, error) {
+	ps, err := ParseParagraphs(strings.NewReader(text))
+	if err != nil {
+		return nil, err
+	}
+	var out []*Package
+	for _, p := range ps {
+		pkg, err := ParsePackage(p)
+		if err != nil {
+			return nil, err
+		}
+		pkg.Paragraph = Paragraph{}
+		out = append(out, pkg)
+	}
+	return out, nil
+}
+
+const indexSample = `Package: libc6
+Source: glibc (2.36-9+deb12u4)
+Version: 2.36-9+deb12u7
+Installed-Size: 12988
+Architecture: amd64
+Multi-Arch: same
+Depends: libgcc-s1,
+ libcrypt1 (>= 1:4.4.10-10~)
+Breaks: hurd (<< 1:0.9.git20170910-1)
+Description: GNU C Library: Shared libraries
+ Contains the standard libraries.
+ .
+ More.
+Filename: pool/main/g/glibc/libc6_2.36-9+deb12u7_amd64.deb
+Size: 2757936
+SHA256: 0123
+
+package: lower-case-names
+version: 1.0
+architecture: all
+provides: x (= 1.0)
+
+
+Package: last
+Version: 1:2
+Architecture: all
+Essential: yes`
+
+func TestParsePackageIndex(t *testing.T) {
+	want, err := slowIndex(indexSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParsePackageIndex(indexSample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fast parse differs from ParsePackage (-slow +fast):\n%s", diff)
+	}
+	if len(got) != 3 || got[0].Depends.String() != "libgcc-s1, libcrypt1 (>= 1:4.4.10-10~)" || !got[2].Essential {
+		t.Errorf("parsed %+v", got)
+	}
+	for _, bad := range []string{" continuation\n", "Package: a\nno colon\n", "Package: a\nVersion: x\nArchitecture: all\n"} {
+		if _, err := ParsePackageIndex(bad); err == nil {
+			t.Errorf("ParsePackageIndex(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzParsePackageIndex(f *testing.F) {
+	f.Add(indexSample)
+	f.Fuzz(func(t *testing.T, text string) {
+		fast, ferr := ParsePackageIndex(text)
+		slow, serr := slowIndex(text)
+		if (ferr == nil) != (serr == nil) {
+			return // the line-length cap and CR handling differ on purpose
+		}
+		if ferr == nil && len(fast) != len(slow) {
+			t.Fatalf("fast parse found %d packages, ParsePackage %d", len(fast), len(slow))
+		}
+	})
+}
+
+func BenchmarkParsePackageIndex(b *testing.B) {
+	text := strings.Repeat(indexSample+"\n\n", 2000)
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		if _, err := ParsePackageIndex(text); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

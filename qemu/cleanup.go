@@ -74,6 +74,9 @@ func processesInside(dir string) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	if want == "/" {
+		return nil, errors.New("listing the processes inside /: that is every process; refusing")
+	}
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, err

@@ -195,6 +195,12 @@ func TestUnmountAllAfterKill(t *testing.T) {
 	}
 }
 
+func TestProcessesInsideRootRefused(t *testing.T) {
+	if _, err := processesInside("/"); err == nil {
+		t.Error("processesInside(/) listed processes: Close or UnmountAll would kill the host")
+	}
+}
+
 func TestUnescapeMountinfo(t *testing.T) {
 	for in, want := range map[string]string{
 		`/plain`:              "/plain",

@@ -212,25 +212,8 @@ func splitParagraphChunks(ctx context.Context, r io.Reader, size int, emit func(
 }
 
 func parseChunk(data []byte) ([]*debpkg.Package, error) {
-	pr := debpkg.NewParagraphReader(bytes.NewReader(data))
-	var pkgs []*debpkg.Package
-	for {
-		para, err := pr.Next()
-		if err == io.EOF {
-			return pkgs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		pkg, err := debpkg.ParsePackage(para)
-		if err != nil {
-			return nil, err
-		}
-		// The stanza itself is not kept: an index holds 60,000 of them and
-		// the build reads control fields from the .debs. The parsed fields stay.
-		pkg.Paragraph = debpkg.Paragraph{}
-		pkgs = append(pkgs, pkg)
-	}
+	// One string for the chunk: every field value is a substring of it.
+	return debpkg.ParsePackageIndex(string(data))
 }
 
 // Source is one archive suite to index.
