@@ -71,7 +71,7 @@ func TestBuiltinShapes(t *testing.T) {
 		}},
 		{"busybox", func(r *Recipe) string {
 			got := words(r.Source.Suite, r.Packages.Variant, r.Packages.Include, r.Rootfs.Configure, r.Image.Cmd)
-			return cmp.Diff("bookworm none [busybox] none [/bin/sh]", got)
+			return cmp.Diff("bookworm none [busybox base-files] none [/bin/sh]", got)
 		}},
 	}
 	for _, tt := range tests {
