@@ -117,6 +117,24 @@ func BenchmarkParseBookwormPackages(b *testing.B) {
 		}
 		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 	})
+	b.Run("cached-plain", func(b *testing.B) {
+		// What a warm build does: the verified uncompressed index from the
+		// cache, hashed and parsed (see indexcache.go).
+		plain, ok := plainIndexInfo(rel, "main/binary-amd64")
+		if !ok {
+			b.Skip("the Release lists no uncompressed Packages")
+		}
+		if _, err := c.Packages(ctx, rel, "main", "amd64"); err != nil { // fills the plain cache
+			b.Fatal(err)
+		}
+		cpu := cpuTime()
+		for b.Loop() {
+			if _, ok := c.cachedPlainIndex(plain); !ok {
+				b.Fatal("plain index not cached")
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
+	})
 	b.Run("parse", func(b *testing.B) {
 		var pkgs []*debpkg.Package
 		cpu := cpuTime()
