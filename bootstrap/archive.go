@@ -35,7 +35,8 @@ type origin struct {
 // With a lockfile only the Releases are verified (the lock pins every file
 // by hash): each suite's locked Date is a floor against rollback, and Valid-Until is
 // not enforced so a snapshot mirror can serve an old lock.
-func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *Options, lock *Lockfile) (*archive, error) {
+// The downloads are reported to rep (nil: to no one).
+func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *Options, lock *Lockfile, rep *reporter) (*archive, error) {
 	keyring, err := loadKeyring(r, opts.Keyring)
 	if err != nil {
 		return nil, err
@@ -55,6 +56,7 @@ func openArchive(ctx context.Context, r *recipes.Recipe, archs []string, opts *O
 		Now:              opts.Now,
 		IgnoreValidUntil: opts.IgnoreValidUntil,
 		Logf:             logger(opts.Log),
+		Progress:         rep.downloads(),
 	}
 	if lock != nil {
 		aopts.IgnoreValidUntil = true
@@ -108,22 +110,23 @@ func (a *archive) candidatesFor(arch string) []resolve.Candidate {
 func loadKeyring(r *recipes.Recipe, override string) (openpgp.EntityList, error) {
 	var data []byte
 	var err error
+	from := "--keyring" // who named the file, for the hint
 	switch {
 	case override != "":
 		data, err = os.ReadFile(override)
 	case r.Source.Keyring != "":
-		override = r.Source.Keyring
+		override, from = r.Source.Keyring, "the recipe's [source] keyring"
 		data, err = os.ReadFile(override)
 	default:
 		override = "the built-in " + r.Source.Distro + " keyring"
 		data, err = recipes.Keyring(r.Source.Distro)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading keyring: %w", err)
+		return nil, fmt.Errorf("reading keyring: %w; check the file %s names", err, from)
 	}
 	keys, err := apt.ReadKeyring(data)
 	if err != nil {
-		return nil, fmt.Errorf("reading keyring %s: %w", override, err)
+		return nil, fmt.Errorf("reading keyring %s: %w; %s must name the archive's OpenPGP public keys, armored or binary (gpg --export)", override, err, from)
 	}
 	return keys, nil
 }
@@ -131,7 +134,7 @@ func loadKeyring(r *recipes.Recipe, override string) (openpgp.EntityList, error)
 func resolveMirrors(r *recipes.Recipe, opts *Options) (map[string]string, error) {
 	flag, err := apt.ParseMirrorFlag(opts.Mirrors)
 	if err != nil {
-		return nil, fmt.Errorf("--mirror: %w", err)
+		return nil, &OptionError{Flag: "--mirror", Err: err}
 	}
 	envName := "PLINTH_MIRROR_" + strings.ToUpper(r.Source.Distro)
 	var envVals []string

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/plinth-build/plinth/debpkg"
-	"github.com/plinth-build/plinth/qemu"
 	"github.com/plinth-build/plinth/recipes"
 	"github.com/plinth-build/plinth/rootfs"
 	"github.com/plinth-build/plinth/rootfs/oci"
@@ -56,13 +55,18 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if lock != nil {
+		if err := checkLockArchs(lock, opts.LockFile, opts.Recipe, archs); err != nil {
+			return nil, err
+		}
+	}
 	out := opts.Output
 	if out == "" {
 		out = "oci:out/" + r.Name
 	}
 	dest, err := oci.ParseDestination(out)
 	if err != nil {
-		return nil, err
+		return nil, &OptionError{Flag: "-o", Err: err}
 	}
 	if !dest.IsImage() && len(archs) > 1 {
 		return nil, fmt.Errorf("output %s holds one root filesystem, but %d architectures were asked: build them one at a time (--arch)", out, len(archs))
@@ -72,7 +76,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	if r.Rootfs.Configure == recipes.ConfigureChroot {
 		for _, arch := range archs {
-			if err := (qemu.Binfmt{}).Ensure(arch); err != nil {
+			if err := opts.binfmt().Ensure(arch); err != nil {
 				return nil, err
 			}
 		}
@@ -85,8 +89,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if alone {
 		sweepOutput(dest)
 	}
-	clock := newStageClock()
-	a, err := openArchive(ctx, r, archNames(archs), &opts, lock)
+	rep := newReporter(opts.Progress)
+	rep.start(Stage{Name: "archive"})
+	a, err := openArchive(ctx, r, archNames(archs), &opts, lock, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -97,32 +102,34 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.SourceDateEpoch != nil {
 		epoch = opts.SourceDateEpoch.UTC()
 	}
-	clock.done("archive")
+	rep.done("archive")
 	res := &Result{Recipe: r.Name, Output: out}
+	rep.start(Stage{Name: "resolve"})
 	plans, err := resolveAll(r, a, archs, lock)
 	if err != nil {
 		return nil, err
 	}
-	clock.done("resolve")
+	rep.done("resolve")
 	var trees []*rootfs.Tree
 	for i, arch := range archs {
-		tree, installed, err := buildTree(ctx, r, a, arch, plans[i], lock, &opts, clock)
+		tree, installed, err := buildTree(ctx, r, a, arch, plans[i], lock, &opts, rep)
 		if err != nil {
 			return nil, fmt.Errorf("building %s for %s: %w", r.Name, arch.Name, err)
 		}
 		trees = append(trees, tree)
 		res.Images = append(res.Images, ArchResult{Arch: arch.Name, Packages: installed})
 	}
+	rep.start(Stage{Name: "write"})
 	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res, registryOptions(opts.RegistryAuth)); err != nil {
 		return nil, err // oci and the tar/dir writers name the destination
 	}
-	clock.done("write")
+	rep.done("write")
 	if opts.SBOM != "" {
 		if err := writeSBOM(opts.SBOM, r, opts.Version, epoch, trees, res); err != nil {
 			return nil, fmt.Errorf("writing the SBOM %s: %w", opts.SBOM, err)
 		}
 	}
-	res.Stages = clock.times
+	res.Stages = rep.times()
 	return res, nil
 }
 
@@ -143,6 +150,9 @@ func architectures(r *recipes.Recipe, override []string) ([]debpkg.Arch, error) 
 		seen[n] = true
 		a, err := debpkg.LookupArch(n)
 		if err != nil {
+			if len(override) > 0 {
+				return nil, &OptionError{Flag: "--arch", Err: err}
+			}
 			return nil, err
 		}
 		out = append(out, a)

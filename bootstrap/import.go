@@ -46,7 +46,7 @@ type ImportOptions struct {
 func Import(ctx context.Context, opts ImportOptions) (*Result, error) {
 	dest, err := oci.ParseDestination(opts.Output)
 	if err != nil {
-		return nil, err
+		return nil, &OptionError{Flag: "-o", Err: err}
 	}
 	if !dest.IsImage() {
 		return nil, fmt.Errorf("output %s is a root filesystem, but import writes an image: use oci:, docker-archive: or docker://", opts.Output)

@@ -44,7 +44,7 @@ func Index(ctx context.Context, opts IndexOptions) (*IndexResult, error) {
 	}
 	dest, err := oci.ParseDestination(opts.Output)
 	if err != nil {
-		return nil, err
+		return nil, &OptionError{Flag: "-o", Err: err}
 	}
 	if !dest.IsImage() {
 		return nil, fmt.Errorf("output %s is a root filesystem, but an index is an image: use oci:, docker-archive: or docker://", opts.Output)

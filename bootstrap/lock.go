@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/debpkg/apt"
@@ -46,10 +48,14 @@ func resolveLock(ctx context.Context, opts *Options) (*recipes.Recipe, *Lockfile
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := openArchive(ctx, r, archNames(archs), opts, nil)
+	rep := newReporter(opts.Progress)
+	rep.start(Stage{Name: "archive"})
+	a, err := openArchive(ctx, r, archNames(archs), opts, nil, rep)
 	if err != nil {
 		return nil, nil, err
 	}
+	rep.done("archive")
+	rep.start(Stage{Name: "resolve"})
 	l := &Lockfile{Format: 1, Recipe: r.Name, Distro: r.Source.Distro}
 	for _, s := range r.Source.Suites {
 		rel := a.releases[s]
@@ -67,6 +73,7 @@ func resolveLock(ctx context.Context, opts *Options) (*recipes.Recipe, *Lockfile
 			})
 		}
 	}
+	rep.done("resolve")
 	return r, l, nil
 }
 
@@ -158,10 +165,24 @@ func diffLocks(old, fresh *Lockfile) []Change {
 	return out
 }
 
+// checkLockArchs fails unless the lockfile at path pins packages for
+// every architecture of the build.
+func checkLockArchs(lock *Lockfile, path, recipe string, archs []debpkg.Arch) error {
+	have := lock.archs()
+	for _, a := range archs {
+		if !slices.Contains(have, a.Name) {
+			all := append(slices.Clone(have), a.Name)
+			return fmt.Errorf("lockfile %s has no packages for %s (it pins %s): lock every architecture you build, e.g. plinth lock %s --arch %s",
+				path, a.Name, strings.Join(have, ", "), recipe, strings.Join(all, ","))
+		}
+	}
+	return nil
+}
+
 // lockedPackages fetches exactly the lock's files for arch and rebuilds
 // the install plan from their control files: the resolver orders them, and
 // may not pick anything else (every package is pinned).
-func lockedPackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, clock *stageClock) (*resolve.Plan, []decodedDeb, error) {
+func lockedPackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, lock *Lockfile, rep *reporter) (*resolve.Plan, []decodedDeb, error) {
 	var entries []LockedPkg
 	for _, p := range lock.Packages {
 		if p.Arch == arch.Name {
@@ -175,16 +196,18 @@ func lockedPackages(ctx context.Context, r *recipes.Recipe, a *archive, arch deb
 	for i, e := range entries {
 		files[i] = apt.FileInfo{Path: e.Filename, Size: e.Size, SHA256: e.SHA256}
 	}
+	rep.start(Stage{Name: "fetch", Arch: arch.Name, Steps: len(files), Bytes: planBytes(files)})
 	paths, err := a.client.FetchAll(ctx, func(i int) string { return a.mirrors[entries[i].Suite] }, files)
 	if err != nil {
 		return nil, nil, fmt.Errorf("fetching the locked packages (is a package gone from the mirror? point --mirror at a snapshot mirror): %w", err)
 	}
-	clock.done("fetch")
+	rep.done("fetch")
+	rep.start(Stage{Name: "unpack", Arch: arch.Name, Steps: len(entries)})
 	locked := make([]*debpkg.Package, len(entries))
 	for i, e := range entries {
 		locked[i] = &debpkg.Package{Name: e.Name, Filename: e.Filename, Size: e.Size, SHA256: e.SHA256}
 	}
-	debs, err := decodeDebs(ctx, a.unpacked, paths, locked)
+	debs, err := decodeDebs(ctx, a.unpacked, paths, locked, rep.step)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/plinth-build/plinth/qemu"
 	"github.com/plinth-build/plinth/rootfs/oci"
 )
 
@@ -36,12 +37,20 @@ type Options struct {
 	SourceDateEpoch *time.Time
 	// HostRoot is where the host's apt sources are read from; "" means "/".
 	HostRoot string
+	// BinfmtDir, if set, stands in for both binfmt_misc's mount point and
+	// the qemu-user binfmt.d definitions (tests); "" means the system's.
+	BinfmtDir string
 	// Now is the reference time for archive validity checks; nil means time.Now.
 	Now func() time.Time
 	// IgnoreValidUntil accepts archives past their Valid-Until (frozen mirrors).
 	IgnoreValidUntil bool
-	// Log receives progress lines; nil discards them.
+	// Log receives the lines worth showing (archive verification, retries,
+	// cache repairs) and, with Verbose, maintainer script output; nil
+	// discards them.
 	Log io.Writer
+	// Progress receives the build's stages, steps and downloads as they
+	// happen; nil reports nothing.
+	Progress Progress
 	// RegistryAuth sends the credentials of the Docker/Podman config
 	// (docker login) to registries; without it pushes are anonymous.
 	RegistryAuth bool
@@ -62,6 +71,26 @@ func DefaultCacheDir(xdgCacheHome string) string {
 		return ""
 	}
 	return filepath.Join(dir, "plinth")
+}
+
+// OptionError is a bad option value: cmd/plinth reports it as a usage
+// error of the flag that gave it.
+type OptionError struct {
+	Flag string // "--arch", "-o"
+	Err  error
+}
+
+func (e *OptionError) Error() string { return e.Flag + ": " + e.Err.Error() }
+
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// binfmt is the qemu-user emulation chroot recipes of a foreign
+// architecture run under.
+func (o *Options) binfmt() qemu.Binfmt {
+	if o.BinfmtDir == "" {
+		return qemu.Binfmt{}
+	}
+	return qemu.Binfmt{Mount: o.BinfmtDir, Definitions: []string{o.BinfmtDir}}
 }
 
 // registryOptions are the oci options for talking to registries.

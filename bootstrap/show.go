@@ -30,10 +30,13 @@ func Show(ctx context.Context, w io.Writer, opts ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	a, err := openArchive(ctx, r, archNames(archs), &opts.Options, nil)
+	rep := newReporter(opts.Progress)
+	rep.start(Stage{Name: "archive"})
+	a, err := openArchive(ctx, r, archNames(archs), &opts.Options, nil, rep)
 	if err != nil {
 		return err
 	}
+	rep.done("archive")
 	for _, name := range opts.Packages {
 		found := false
 		for _, c := range a.cands {

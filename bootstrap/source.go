@@ -131,6 +131,9 @@ func readRootfs(ctx context.Context, src oci.Destination, keep readFilter) (*roo
 		return nil, fmt.Errorf("reading %s: %s is a directory (name it dir:%s)", src, src.Path, src.Path)
 	}
 	t, err := readTarFile(src.Path, keep)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, tar.ErrHeader) {
+		return nil, fmt.Errorf("reading %s: %w: %s is not a tarball (plain, gzip, xz, zstd or bzip2) or is cut short", src, err, src.Path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", src, err)
 	}

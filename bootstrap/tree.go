@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,13 +21,11 @@ import (
 
 // buildTree resolves, fetches and unpacks the recipe for one architecture
 // and finishes the tree as the recipe's configure mode says.
-func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, opts *Options, clock *stageClock) (*rootfs.Tree, []InstalledPackage, error) {
-	logf := logger(opts.Log)
-	plan, debs, err := preparePackages(ctx, r, a, arch, plan, lock, clock)
+func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, opts *Options, rep *reporter) (*rootfs.Tree, []InstalledPackage, error) {
+	plan, debs, err := preparePackages(ctx, r, a, arch, plan, lock, rep)
 	if err != nil {
 		return nil, nil, err
 	}
-	logf("%s/%s: unpacking %d packages", r.Name, arch.Name, len(plan.Packages))
 	tree := rootfs.New()
 	if r.Rootfs.MergedUsr {
 		if err := tree.MergeUsr(arch.LibDirs); err != nil {
@@ -57,7 +56,7 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 			db[i].ControlFiles = withoutDebconf(d.control.Files)
 		}
 	}
-	clock.done("unpack")
+	rep.done("unpack")
 	if err := finishExtractOnly(tree, r, plan); err != nil {
 		return nil, nil, err
 	}
@@ -68,11 +67,11 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 		if err := writeSystemConfig(tree, r, a.mirrors); err != nil {
 			return nil, nil, err
 		}
-		logf("%s/%s: running maintainer scripts", r.Name, arch.Name)
+		rep.start(Stage{Name: "configure", Arch: arch.Name})
 		if tree, err = configureChroot(ctx, tree, plan, arch, opts); err != nil {
 			return nil, nil, err
 		}
-		clock.done("configure")
+		rep.done("configure")
 		if len(r.Rootfs.Users)+len(r.Rootfs.Groups) > 0 {
 			if err := rootfs.WriteAccounts(tree, accounts(r.Rootfs.Users), groups(r.Rootfs.Groups)); err != nil {
 				return nil, nil, fmt.Errorf("adding the recipe's users: %w", err)
@@ -96,16 +95,27 @@ func resolvePlan(r *recipes.Recipe, a *archive, arch debpkg.Arch) (*resolve.Plan
 	}
 	plan, err := resolve.Resolve(a.candidatesFor(arch.Name), ropts)
 	if err != nil {
-		return nil, fmt.Errorf("resolving packages: %w", err)
+		return nil, withResolveHint(err) // the callers name the recipe and arch
 	}
 	return plan, nil
 }
 
-func fetchPlan(ctx context.Context, a *archive, plan *resolve.Plan) ([]string, error) {
+// withResolveHint adds the next step to an unsatisfiable dependency whose
+// message says only what is missing.
+func withResolveHint(err error) error {
+	var ue *resolve.UnsatisfiableError
+	if errors.As(err, &ue) && ue.Reason == "" {
+		return fmt.Errorf("%w; check the recipe's suites, components and mirror (plinth show lists what the archive has), or drop what needs it from [packages] include", err)
+	}
+	return err
+}
+
+func fetchPlan(ctx context.Context, a *archive, arch string, plan *resolve.Plan, rep *reporter) ([]string, error) {
 	files := make([]apt.FileInfo, len(plan.Packages))
 	for i, c := range plan.Packages {
 		files[i] = apt.FileInfo{Path: c.Filename, Size: c.Size, SHA256: c.SHA256}
 	}
+	rep.start(Stage{Name: "fetch", Arch: arch, Steps: len(files), Bytes: planBytes(files)})
 	mirror := func(i int) string { return plan.Packages[i].Ref.(origin).Mirror }
 	paths, err := a.client.FetchAll(ctx, mirror, files)
 	if err != nil {
@@ -135,20 +145,21 @@ func resolveAll(r *recipes.Recipe, a *archive, archs []debpkg.Arch, lock *Lockfi
 
 // preparePackages reads the .debs of the install plan, or fetches exactly
 // the lockfile's packages and orders them into a plan.
-func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, clock *stageClock) (*resolve.Plan, []decodedDeb, error) {
+func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, rep *reporter) (*resolve.Plan, []decodedDeb, error) {
 	if lock != nil {
-		return lockedPackages(ctx, r, a, arch, lock, clock)
+		return lockedPackages(ctx, r, a, arch, lock, rep)
 	}
-	files, err := fetchPlan(ctx, a, plan)
+	files, err := fetchPlan(ctx, a, arch.Name, plan, rep)
 	if err != nil {
 		return nil, nil, err
 	}
-	clock.done("fetch")
+	rep.done("fetch")
+	rep.start(Stage{Name: "unpack", Arch: arch.Name, Steps: len(plan.Packages)})
 	pkgs := make([]*debpkg.Package, len(plan.Packages))
 	for i, c := range plan.Packages {
 		pkgs[i] = c.Package
 	}
-	debs, err := decodeDebs(ctx, a.unpacked, files, pkgs)
+	debs, err := decodeDebs(ctx, a.unpacked, files, pkgs, rep.step)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,8 +175,9 @@ type decodedDeb struct {
 
 // decodeDebs decompresses the .debs in parallel, or takes them from the
 // unpack cache; extraction into the tree stays sequential, in plan order,
-// so file ownership is deterministic.
-func decodeDebs(ctx context.Context, cache *unpackCache, files []string, pkgs []*debpkg.Package) ([]decodedDeb, error) {
+// so file ownership is deterministic. step gets each package's name once
+// it is decoded.
+func decodeDebs(ctx context.Context, cache *unpackCache, files []string, pkgs []*debpkg.Package, step func(item string)) ([]decodedDeb, error) {
 	out := make([]decodedDeb, len(files))
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
@@ -177,6 +189,7 @@ func decodeDebs(ctx context.Context, cache *unpackCache, files []string, pkgs []
 			if d, ok := cache.get(pkgs[i].SHA256); ok {
 				d.pkg = pkgs[i]
 				out[i] = d
+				step(pkgs[i].Name)
 				return nil
 			}
 			d, err := decodeDeb(files[i])
@@ -186,6 +199,7 @@ func decodeDebs(ctx context.Context, cache *unpackCache, files []string, pkgs []
 			cache.put(pkgs[i].SHA256, d) // best effort: a miss next time is only slower
 			d.pkg = pkgs[i]
 			out[i] = d
+			step(pkgs[i].Name)
 			return nil
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"strings"
 )
 
 // Arch holds every name one Debian architecture goes by.
@@ -37,7 +38,7 @@ func LookupArch(name string) (Arch, error) {
 			return a, nil
 		}
 	}
-	return Arch{}, fmt.Errorf("unknown architecture %q: use one of %v", name, ArchNames())
+	return Arch{}, fmt.Errorf("unknown architecture %q: use one of %s", name, strings.Join(ArchNames(), ", "))
 }
 
 // ArchNames lists the Debian architecture names plinth knows, sorted.

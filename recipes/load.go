@@ -110,7 +110,7 @@ func locate(ref, from string) (string, []byte, error) {
 		if from != "" {
 			return "", nil, fmt.Errorf("recipe %s: reading the recipe it extends: %w", from, err)
 		}
-		return "", nil, fmt.Errorf("reading recipe: %w", err)
+		return "", nil, fmt.Errorf("reading recipe: %w; check the path, or name a built-in recipe (plinth recipes lists them)", err)
 	}
 	return filepath.Clean(file), data, nil
 }

@@ -45,7 +45,9 @@ func newBuildCommand(e *env) *cobra.Command {
 			opts.LockFile, opts.SBOM, opts.Version = lock, sbom, version
 			for _, recipe := range args {
 				opts.Recipe, opts.Output = recipe, output
+				d := startDisplay(c, e, &opts)
 				res, err := bootstrap.Build(c.Context(), opts)
+				d.Close()
 				if err != nil {
 					return err
 				}

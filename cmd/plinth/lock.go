@@ -26,7 +26,9 @@ func newLockCommand(e *env) *cobra.Command {
 				return err
 			}
 			opts.Recipe = args[0]
+			d := startDisplay(c, e, &opts)
 			l, path, err := bootstrap.Lock(c.Context(), bootstrap.LockOptions{Options: opts, Output: output})
+			d.Close()
 			if err != nil {
 				return err
 			}
@@ -64,7 +66,9 @@ func newRefreshCommand(e *env) *cobra.Command {
 				return err
 			}
 			opts.Recipe = args[0]
-			changes, err := bootstrap.Refresh(c.Context(), e.stdout, bootstrap.RefreshOptions{Options: opts, LockFile: lock, Write: write})
+			d := startDisplay(c, e, &opts)
+			changes, err := bootstrap.Refresh(c.Context(), closeFirst(d, e.stdout), bootstrap.RefreshOptions{Options: opts, LockFile: lock, Write: write})
+			d.Close()
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/plinth-build/plinth/bootstrap"
 )
 
 var version = "dev"
@@ -28,16 +31,23 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := cmd.ExecuteContextC(ctx)
 	if err == nil {
 		return 0
 	}
 	if errors.Is(err, errChanged) {
 		return 1
 	}
+	var oe *bootstrap.OptionError
+	if errors.As(err, &oe) && ran != nil {
+		err = usageError{oe, ran.Name()} // a bad flag value
+	}
+	if ran == cmd && strings.HasPrefix(err.Error(), "unknown command ") {
+		err = usageError{err, ""} // cobra's, with its suggestions
+	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "plinth: %v\nRun 'plinth %s --help' for usage.\n", ue.error, ue.cmd)
+		fmt.Fprintf(stderr, "plinth: %v\nRun '%s --help' for usage.\n", strings.TrimSpace(ue.error.Error()), strings.TrimSpace("plinth "+ue.cmd))
 		return 2
 	}
 	fmt.Fprintf(stderr, "plinth: %v\n", err)

@@ -12,7 +12,9 @@ func newRecipesCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "recipes",
 		Short: "List the built-in recipes",
-		Args:  cobra.NoArgs,
+		Example: `  plinth recipes
+  plinth build static -o oci:out/static`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			bootstrap.Recipes(e.stdout)
 			return nil
@@ -24,7 +26,9 @@ func newVersionCommand(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print plinth's version",
-		Args:  cobra.NoArgs,
+		Example: `  plinth version
+  plinth --version`,
+		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			fmt.Fprintf(e.stdout, "plinth %s\n", version)
 			return nil

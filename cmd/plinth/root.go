@@ -31,6 +31,7 @@ runs maintainer scripts.`,
 	root.PersistentFlags().BoolP("verbose", "v", false, "print detail, maintainer script output included")
 	root.AddCommand(newBuildCommand(e), newShowCommand(e), newLockCommand(e), newRefreshCommand(e), newRecipesCommand(e), newVersionCommand(e))
 	root.AddCommand(newInspectCommand(e), newDiffCommand(e), newImportCommand(e), newIndexCommand(e))
+	addRecipeCompletion(root)
 	return root
 }
 
@@ -41,6 +42,11 @@ type commonFlags struct {
 	cacheDir         string
 	keyring          string
 	ignoreValidUntil bool
+	// hostRoot and binfmtDir are hidden, for tests: where the host's apt
+	// sources are read from, and a directory standing in for both
+	// binfmt_misc's mount and the qemu-user binfmt.d definitions.
+	hostRoot  string
+	binfmtDir string
 }
 
 func (f *commonFlags) register(c *cobra.Command) {
@@ -49,6 +55,10 @@ func (f *commonFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.cacheDir, "cache-dir", "", "download cache (default $XDG_CACHE_HOME/plinth)")
 	c.Flags().StringVar(&f.keyring, "keyring", "", "trust these archive keys (armored or binary) instead of the built-in ones")
 	c.Flags().BoolVar(&f.ignoreValidUntil, "ignore-valid-until", false, "accept a frozen archive past its Valid-Until (signatures are still checked)")
+	c.Flags().StringVar(&f.hostRoot, "host-root", "", "read the host's apt sources under this directory instead of /")
+	c.Flags().StringVar(&f.binfmtDir, "binfmt-dir", "", "binfmt_misc mount and qemu-user definitions directory, instead of the system's")
+	c.Flags().MarkHidden("host-root")
+	c.Flags().MarkHidden("binfmt-dir")
 }
 
 // options turns the shared flags and the environment into bootstrap options.
@@ -65,16 +75,15 @@ func (f *commonFlags) options(c *cobra.Command, e *env) (bootstrap.Options, erro
 		Keyring:          f.keyring,
 		IgnoreValidUntil: f.ignoreValidUntil,
 		RegistryAuth:     true,
+		HostRoot:         f.hostRoot,
+		BinfmtDir:        f.binfmtDir,
 	}
 	for _, distro := range []string{"debian", "ubuntu"} {
 		if v := e.getenv("PLINTH_MIRROR_" + strings.ToUpper(distro)); v != "" {
 			opts.EnvMirrors[distro] = v
 		}
 	}
-	if quiet, _ := c.Flags().GetBool("quiet"); !quiet {
-		opts.Log = e.stderr
-	}
-	opts.Verbose, _ = c.Flags().GetBool("verbose")
+	opts.Verbose, _ = c.Flags().GetBool("verbose") // startDisplay sets Log and Progress
 	return opts, nil
 }
 

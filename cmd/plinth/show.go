@@ -33,7 +33,9 @@ func newShowCommand(e *env) *cobra.Command {
 			if len(so.Packages) == 0 {
 				return usageError{fmt.Errorf("show needs a RECIPE (or --distro and --suite) and at least one PACKAGE"), "show"}
 			}
-			return bootstrap.Show(c.Context(), e.stdout, so)
+			d := startDisplay(c, e, &so.Options)
+			defer d.Close()
+			return bootstrap.Show(c.Context(), closeFirst(d, e.stdout), so)
 		},
 	}
 	common.register(c)

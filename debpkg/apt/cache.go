@@ -54,6 +54,7 @@ func (c *Client) fetchToCache(ctx context.Context, urls []string, f FileInfo) (s
 	path := filepath.Join(dir, f.SHA256)
 	switch err := verifyFile(path, f); {
 	case err == nil:
+		c.progress(DownloadEvent{URL: urls[0], Path: f.Path, Size: f.Size, Done: f.Size, Cached: true, Finished: true})
 		return path, nil
 	case !errors.Is(err, os.ErrNotExist):
 		c.logf("cached %s does not verify (%v): removing and fetching again", path, err)
@@ -125,7 +126,7 @@ func (c *Client) downloadAtomic(ctx context.Context, url string, f FileInfo, dir
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return cacheWriteError(url, dir, err)
 	}
-	c.logf("fetched %s (%d bytes)", url, f.Size)
+	c.progress(DownloadEvent{URL: url, Path: f.Path, Size: f.Size, Done: f.Size, Finished: true})
 	return nil
 }
 

@@ -51,8 +51,13 @@ type Options struct {
 	// StallTimeout aborts (and retries) a response that sends nothing for
 	// this long; default 60s.
 	StallTimeout time.Duration
-	// Logf, when set, receives progress and retry lines.
+	// Logf, when set, receives verification, retry and cache-repair lines.
 	Logf func(format string, args ...any)
+	// Progress, when set, is called as index and pool files start, as their
+	// bytes arrive (at most every 100 ms or 256 KiB per file) and when they
+	// are finished or found in the cache. It may be called from several
+	// goroutines at once and should return quickly.
+	Progress func(DownloadEvent)
 }
 
 // DefaultMaxRetryDelay is the default Options.MaxRetryDelay: a server

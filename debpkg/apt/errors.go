@@ -147,6 +147,19 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("fetching %s: HTTP status %d; check the mirror URL or try again later", e.URL, e.Status)
 }
 
+// NetworkError is a request that got no HTTP answer at all: the mirror's
+// host did not resolve, refused the connection, or the network is down.
+type NetworkError struct {
+	URL string
+	Err error
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("fetching %s: %v; check the mirror URL (--mirror) and this machine's network and proxy settings, or try again later", e.URL, e.Err)
+}
+
+func (e *NetworkError) Unwrap() error { return e.Err }
+
 // NotFoundError is an HTTP 404 (or 410).
 type NotFoundError struct {
 	URL string

@@ -7,6 +7,7 @@ import (
 	"hash"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -123,7 +124,12 @@ func (c *Client) get(ctx context.Context, url string, offset int64) (*http.Respo
 		if ctx.Err() != nil {
 			return nil, err
 		}
-		return nil, &transientError{err: fmt.Errorf("fetching %s: %w", url, err)}
+		// *url.Error repeats the URL as `Get "URL": `; keep what it wraps.
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, &transientError{err: &NetworkError{URL: url, Err: err}}
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent:
@@ -207,9 +213,15 @@ func bodyError(ctx context.Context, url string, sr *stallReader, err error) erro
 // it answers 200.
 func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.File, h hash.Hash) error {
 	var written int64
+	pw := c.newProgressWriter(url, f)
+	sink := io.MultiWriter(dst, h)
+	if pw != nil {
+		sink = io.MultiWriter(dst, h, pw)
+	}
 	restart := func() error {
 		written = 0
 		h.Reset()
+		pw.start()
 		if err := dst.Truncate(0); err != nil {
 			return err
 		}
@@ -250,8 +262,9 @@ func (c *Client) download(ctx context.Context, url string, f FileInfo, dst *os.F
 		}
 		sr := newStallReader(resp.Body, c.opts.StallTimeout, cancel)
 		defer sr.stop()
-		n, err := io.Copy(io.MultiWriter(dst, h), io.LimitReader(sr, f.Size-written+1))
+		n, err := io.Copy(sink, io.LimitReader(sr, f.Size-written+1))
 		written += n
+		pw.flush()
 		if err != nil {
 			var pe *os.PathError
 			if errors.As(err, &pe) {
