@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 
-	"golang.org/x/sync/errgroup"
 
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/debpkg/apt"
@@ -37,8 +36,8 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 		return nil, nil, err
 	}
 	chroot := r.Rootfs.Configure == recipes.ConfigureChroot
-	db := make([]rootfs.InstalledPackage, len(debs))
-	for i, d := range debs {
+	db := make([]rootfs.InstalledPackage, len(plan.Packages))
+	err = debs(func(i int, d decodedDeb) error {
 		list, err := tree.Extract(tar.NewReader(bytes.NewReader(d.data)), rootfs.ExtractOptions{
 			Package:    d.pkg.Name,
 			Exclude:    exclude.Exclude,
@@ -46,15 +45,18 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 			MayReplace: replaces(d.pkg),
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("unpacking %s: %w", d.pkg.Filename, err)
+			return fmt.Errorf("unpacking %s: %w", d.pkg.Filename, err)
 		}
-		debs[i].data = nil // the tree holds copies: let the tar go
 		db[i] = rootfs.InstalledPackage{Control: d.control.Control, Files: list, ControlFiles: d.control.Files}
 		if chroot {
 			db[i].Status = rootfs.StatusUnpacked
 		} else {
 			db[i].ControlFiles = withoutDebconf(d.control.Files)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	rep.done("unpack")
 	if err := finishExtractOnly(tree, r, plan); err != nil {
@@ -143,11 +145,28 @@ func resolveAll(r *recipes.Recipe, a *archive, archs []debpkg.Arch, lock *Lockfi
 	return plans, nil
 }
 
-// preparePackages reads the .debs of the install plan, or fetches exactly
-// the lockfile's packages and orders them into a plan.
-func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, rep *reporter) (*resolve.Plan, []decodedDeb, error) {
+// debSource hands a plan's decoded packages to use, in plan order.
+type debSource func(use func(i int, d decodedDeb) error) error
+
+// preparePackages fetches the .debs of the install plan and returns them
+// as a source decoding them while they are used; or fetches exactly the
+// lockfile's packages and orders them into a plan.
+func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.Arch, plan *resolve.Plan, lock *Lockfile, rep *reporter) (*resolve.Plan, debSource, error) {
 	if lock != nil {
-		return lockedPackages(ctx, r, a, arch, lock, rep)
+		plan, debs, err := lockedPackages(ctx, r, a, arch, lock, rep)
+		if err != nil {
+			return nil, nil, err
+		}
+		return plan, func(use func(i int, d decodedDeb) error) error {
+			for i := range debs {
+				d := debs[i]
+				debs[i] = decodedDeb{} // let each tar go once used
+				if err := use(i, d); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
 	}
 	files, err := fetchPlan(ctx, a, arch.Name, plan, rep)
 	if err != nil {
@@ -159,11 +178,9 @@ func preparePackages(ctx context.Context, r *recipes.Recipe, a *archive, arch de
 	for i, c := range plan.Packages {
 		pkgs[i] = c.Package
 	}
-	debs, err := decodeDebs(ctx, a.unpacked, files, pkgs, rep.step)
-	if err != nil {
-		return nil, nil, err
-	}
-	return plan, debs, nil
+	return plan, func(use func(i int, d decodedDeb) error) error {
+		return decodeInOrder(ctx, a.unpacked, files, pkgs, rep.step, use)
+	}, nil
 }
 
 // decodedDeb is one package's control archive and its decompressed data.tar.
@@ -173,37 +190,81 @@ type decodedDeb struct {
 	data    []byte
 }
 
-// decodeDebs decompresses the .debs in parallel, or takes them from the
-// unpack cache; extraction into the tree stays sequential, in plan order,
-// so file ownership is deterministic. step gets each package's name once
-// it is decoded.
+// decodeDebs decodes every .deb (see decodeInOrder) into a slice.
 func decodeDebs(ctx context.Context, cache *unpackCache, files []string, pkgs []*debpkg.Package, step func(item string)) ([]decodedDeb, error) {
 	out := make([]decodedDeb, len(files))
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range files {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if d, ok := cache.get(pkgs[i].SHA256); ok {
-				d.pkg = pkgs[i]
-				out[i] = d
-				step(pkgs[i].Name)
-				return nil
-			}
-			d, err := decodeDeb(files[i])
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", pkgs[i].Filename, err)
-			}
-			cache.put(pkgs[i].SHA256, d) // best effort: a miss next time is only slower
-			d.pkg = pkgs[i]
-			out[i] = d
-			step(pkgs[i].Name)
-			return nil
-		})
+	err := decodeInOrder(ctx, cache, files, pkgs, step, func(i int, d decodedDeb) error {
+		out[i] = d
+		return nil
+	})
+	return out, err
+}
+
+// decodeInOrder decompresses the .debs in parallel, or takes them from the
+// unpack cache, and hands them to use one by one in plan order: extraction
+// stays sequential, so file ownership is deterministic. At most a few
+// decoded packages wait for use at a time, so a build never holds all its
+// decompressed tars at once. step gets each package's name once decoded.
+func decodeInOrder(ctx context.Context, cache *unpackCache, files []string, pkgs []*debpkg.Package, step func(item string), use func(i int, d decodedDeb) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		d   decodedDeb
+		err error
 	}
-	return out, g.Wait()
+	results := make([]chan result, len(files))
+	for i := range results {
+		results[i] = make(chan result, 1) // a decoder never blocks on send
+	}
+	window := make(chan struct{}, runtime.GOMAXPROCS(0)+1)
+	go func() {
+		for i := range files {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			go func() {
+				d, err := decodeCached(cache, files[i], pkgs[i])
+				if err == nil {
+					step(pkgs[i].Name)
+				}
+				results[i] <- result{d, err}
+			}()
+		}
+	}()
+	for i := range files {
+		var r result
+		select {
+		case r = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-window
+		if r.err != nil {
+			return r.err
+		}
+		if err := use(i, r.d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeCached returns pkg's decoded .deb from the unpack cache, or
+// decodes file and caches the result.
+func decodeCached(cache *unpackCache, file string, pkg *debpkg.Package) (decodedDeb, error) {
+	if d, ok := cache.get(pkg.SHA256); ok {
+		d.pkg = pkg
+		return d, nil
+	}
+	d, err := decodeDeb(file)
+	if err != nil {
+		return decodedDeb{}, fmt.Errorf("reading %s: %w", pkg.Filename, err)
+	}
+	cache.put(pkg.SHA256, d) // best effort: a miss next time is only slower
+	d.pkg = pkg
+	return d, nil
 }
 
 func decodeDeb(path string) (decodedDeb, error) {

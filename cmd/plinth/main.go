@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -19,6 +20,13 @@ import (
 var version = "dev"
 
 func main() {
+	// A build holds a whole archive index, then a whole root filesystem:
+	// collecting at 50% heap growth instead of Go's 100% keeps a bookworm
+	// build's peak RSS near 270 MB instead of 360 MB for no measurable time.
+	// GOGC, when set, still decides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
 
