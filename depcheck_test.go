@@ -35,6 +35,8 @@ var owned = map[string][]string{
 	"net/http":                               {"debpkg/apt", "debpkg/debtest", "rootfs/oci"},
 	"github.com/google/go-containerregistry": {"rootfs/oci"},
 	"github.com/spf13/cobra":                 {"cmd/plinth"},
+	"github.com/vbauerster/mpb":              {"cmd/plinth"},
+	"golang.org/x/term":                      {"cmd/plinth"},
 	"os/exec":                                {"bootstrap", "qemu", "rootfs"},
 }
 
