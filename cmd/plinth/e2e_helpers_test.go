@@ -25,7 +25,6 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -831,7 +830,7 @@ func e2eGoBuild(t *testing.T, root, dir string) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
+		t.Fatalf("go is not on PATH, so the test cannot build plinth: %v", err)
 	}
 	bin := filepath.Join(dir, "plinth")
 	cmd := exec.Command(goTool, "build", "-trimpath", "-o", bin, "./cmd/plinth")
