@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime"
 
-
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/debpkg/apt"
 	"github.com/plinth-build/plinth/debpkg/resolve"
