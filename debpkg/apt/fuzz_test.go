@@ -87,3 +87,27 @@ func FuzzRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+// FuzzHostSources feeds the host apt sources parsers (one-line and deb822)
+// and the --mirror parser: no panics, and what parses names only suites
+// and URIs it was given.
+func FuzzHostSources(f *testing.F) {
+	f.Add([]byte("deb [arch=amd64 signed-by=/k.gpg] http://127.0.0.1/debian bookworm main contrib\n# c\ndeb-src http://x y z\n"))
+	f.Add([]byte("Types: deb\nURIs: http://127.0.0.1/debian\nSuites: bookworm bookworm-updates\nComponents: main\nEnabled: no\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, parse := range []func([]byte) ([]SourceEntry, error){ParseOneLineSources, ParseDeb822Sources} {
+			entries, err := parse(data)
+			if err != nil {
+				continue
+			}
+			for _, e := range entries {
+				for _, s := range e.Suites {
+					if !bytes.Contains(data, []byte(s)) {
+						t.Fatalf("suite %q is not in the input", s)
+					}
+				}
+			}
+		}
+		ParseMirrorFlag(strings.Split(string(data), "\n"))
+	})
+}
