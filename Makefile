@@ -22,8 +22,10 @@ build: ## build bin/plinth (static, -trimpath)
 deps: ## install the tools the tests check results with (as root: apt-get; otherwise report what is missing)
 	@scripts/install-test-deps
 
-test: deps build ## all tests: unit, integration against fake and fixture archives, end-to-end with real tools
+test: deps build ## every test: unit, integration, end-to-end with real tools; then -race (offline) and each fuzz target briefly
 	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -race -short ./...
+	@scripts/fuzz-all 2s
 
 test-unit: ## offline tests only (-short)
 	$(GO) test -short -count=1 ./...
