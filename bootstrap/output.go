@@ -100,32 +100,13 @@ func writeTar(tree *rootfs.Tree, w io.Writer, epoch time.Time) (int64, error) {
 
 // writeTarFile writes the rootfs tarball to path atomically.
 func writeTarFile(tree *rootfs.Tree, path string, epoch time.Time) (int64, error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return 0, err
-	}
-	n, err := writeTar(tree, f, epoch)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return 0, err
-	}
-	return n, nil
+	var n int64
+	err := writeAtomic(path, func(w io.Writer) error {
+		var err error
+		n, err = writeTar(tree, w, epoch)
+		return err
+	})
+	return n, err
 }
 
 // materializeAtomic writes the tree into a new directory next to dir and
