@@ -72,7 +72,8 @@ func ParseVersion(s string) (Version, error) {
 // String renders the version as dpkg prints it.
 func (v Version) String() string {
 	var b strings.Builder
-	if v.Epoch > 0 {
+	// An upstream version with a colon needs its epoch, even 0, to parse back.
+	if v.Epoch > 0 || strings.ContainsRune(v.Upstream, ':') {
 		b.WriteString(strconv.FormatUint(v.Epoch, 10))
 		b.WriteByte(':')
 	}

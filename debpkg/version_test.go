@@ -22,6 +22,7 @@ func TestParseVersion(t *testing.T) {
 		{"hyphen in upstream", "1.2-3-4", Version{Upstream: "1.2-3", Revision: "4"}, false},
 		{"colon in upstream", "1:2:3-1", Version{Epoch: 1, Upstream: "2:3", Revision: "1"}, false},
 		{"tilde", "1.0~rc1", Version{Upstream: "1.0~rc1"}, false},
+		{"zero epoch kept for a colon", "0:0:", Version{Upstream: "0:"}, false},
 		{"empty", "", Version{}, true},
 		{"space inside", "1. 0", Version{}, true},
 		{"bad epoch", "a:1.0", Version{}, true},
@@ -171,7 +172,7 @@ func TestCompareLaws(t *testing.T) {
 }
 
 func FuzzVersion(f *testing.F) {
-	for _, s := range []string{"1.0", "1:2.3-4", "1.0~rc1", "2.36-9+deb12u4", "0:0-0", "1:2:3-1-2"} {
+	for _, s := range []string{"1.0", "1:2.3-4", "1.0~rc1", "2.36-9+deb12u4", "0:0-0", "1:2:3-1-2", "0:0:"} {
 		f.Add(s, "1.0")
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
