@@ -47,7 +47,7 @@ func Show(ctx context.Context, w io.Writer, opts ShowOptions) error {
 			printCandidate(w, c.Package, c.Suite)
 		}
 		if !found {
-			return fmt.Errorf("package %s is not in %s %s (%s): check the name with `plinth show` of a related package, or the recipe's components", name, r.Source.Distro, strings.Join(r.Source.Suites, ", "), strings.Join(archNames(archs), ","))
+			return fmt.Errorf("package %s is not in %s %s (%s): check its spelling, and whether it lives in another component than the recipe's (e.g. contrib, universe)", name, r.Source.Distro, strings.Join(r.Source.Suites, ", "), strings.Join(archNames(archs), ","))
 		}
 	}
 	return nil
