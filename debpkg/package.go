@@ -181,26 +181,62 @@ func packageFrom(v *packageFields) (*Package, error) {
 }
 
 // ParsePackageIndex parses the stanzas of a Packages index held in text,
-// the fast way: field values are substrings of text and no Paragraph is
-// built or kept (Package.Paragraph stays empty). The syntax is deb822's,
-// as ParagraphReader reads it.
+// for dependency resolution: it keeps only the fields Package holds, less
+// Recommends and Suggests (which resolution never follows), copied into one
+// compact string per call, so text itself is not retained; no Paragraph is
+// built (Package.Paragraph stays empty). The syntax is deb822's, as
+// ParagraphReader reads it.
 func ParsePackageIndex(text string) ([]*Package, error) {
-	var pkgs []*Package
+	type span struct{ field, start, end int }
+	var keep strings.Builder
+	keep.Grow(len(text) / 3)
+	var spans []span
+	var ends []int // spans[ends[i-1]:ends[i]] are stanza i's fields
 	var fields []Field
-	valueStart := -1 // where the last field's value starts in text
-	line := 0
-	flush := func() error {
+	flush := func() {
 		if len(fields) == 0 {
-			return nil
+			return
 		}
-		pkg, err := packageFrom(collect(fields))
+		var seen [numFields]bool
+		for _, f := range fields {
+			i := fieldIndex(f.Name)
+			if i < 0 || seen[i] || i == fRecommends || i == fSuggests {
+				continue
+			}
+			seen[i] = true
+			start := keep.Len()
+			keep.WriteString(f.Value)
+			spans = append(spans, span{i, start, keep.Len()})
+		}
+		ends = append(ends, len(spans))
+		fields = fields[:0]
+	}
+	if err := scanStanzas(text, &fields, flush); err != nil {
+		return nil, err
+	}
+	kept := keep.String()
+	pkgs := make([]*Package, 0, len(ends))
+	from := 0
+	for _, end := range ends {
+		var v packageFields
+		for _, sp := range spans[from:end] {
+			v[sp.field] = kept[sp.start:sp.end]
+		}
+		from = end
+		pkg, err := packageFrom(&v)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		pkgs = append(pkgs, pkg)
-		fields = fields[:0]
-		return nil
 	}
+	return pkgs, nil
+}
+
+// scanStanzas reads deb822 text line by line into *fields (values are
+// substrings of text), calling flush at the end of each stanza.
+func scanStanzas(text string, fields *[]Field, flush func()) error {
+	valueStart := -1 // where the last field's value starts in text
+	line := 0
 	for pos := 0; pos < len(text); {
 		end := strings.IndexByte(text[pos:], '\n')
 		if end < 0 {
@@ -212,30 +248,26 @@ func ParsePackageIndex(text string) ([]*Package, error) {
 		line++
 		switch {
 		case strings.TrimSpace(l) == "":
-			if err := flush(); err != nil {
-				return nil, err
-			}
+			flush()
 		case l[0] == '#':
 		case l[0] == ' ' || l[0] == '\t':
-			if len(fields) == 0 {
-				return nil, &SyntaxError{Line: line, Reason: "continuation line without a field"}
+			if len(*fields) == 0 {
+				return &SyntaxError{Line: line, Reason: "continuation line without a field"}
 			}
-			fields[len(fields)-1].Value = strings.TrimRight(text[valueStart:end], "\r")
+			(*fields)[len(*fields)-1].Value = strings.TrimRight(text[valueStart:end], "\r")
 		default:
 			colon := strings.IndexByte(l, ':')
 			if colon <= 0 {
-				return nil, &SyntaxError{Line: line, Reason: fmt.Sprintf("expected \"Field: value\", got %q", truncate([]byte(l)))}
+				return &SyntaxError{Line: line, Reason: fmt.Sprintf("expected \"Field: value\", got %q", truncate([]byte(l)))}
 			}
 			value := strings.TrimLeft(l[colon+1:], " \t")
 			valueStart = end - len(value)
-			fields = append(fields, Field{Name: strings.TrimSpace(l[:colon]), Value: strings.TrimSpace(value)})
+			*fields = append(*fields, Field{Name: strings.TrimSpace(l[:colon]), Value: strings.TrimSpace(value)})
 		}
 		pos = end + 1
 	}
-	if err := flush(); err != nil {
-		return nil, err
-	}
-	return pkgs, nil
+	flush()
+	return nil
 }
 
 func (pkg *Package) parseSource(s string) error {

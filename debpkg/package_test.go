@@ -79,6 +79,7 @@ func slowIndex(text string) ([]*Package, error) {
 			return nil, err
 		}
 		pkg.Paragraph = Paragraph{}
+		pkg.Recommends, pkg.Suggests = nil, nil // ParsePackageIndex leaves them out
 		out = append(out, pkg)
 	}
 	return out, nil
