@@ -68,18 +68,8 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, &OptionError{Flag: "-o", Err: err}
 	}
-	if !dest.IsImage() && len(archs) > 1 {
-		return nil, fmt.Errorf("output %s holds one root filesystem, but %d architectures were asked: build them one at a time (--arch)", out, len(archs))
-	}
-	if r.Rootfs.Configure == recipes.ConfigureChroot && os.Geteuid() != 0 {
-		return nil, &NotRootError{Recipe: r.Name}
-	}
-	if r.Rootfs.Configure == recipes.ConfigureChroot {
-		for _, arch := range archs {
-			if err := opts.binfmt().Ensure(arch); err != nil {
-				return nil, err
-			}
-		}
+	if err := preflight(r, archs, dest, &opts); err != nil {
+		return nil, err
 	}
 	unlock, alone, err := lockCache(opts.CacheDir)
 	if err != nil {
@@ -95,13 +85,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	epoch := a.epoch()
-	if lock != nil {
-		epoch = lock.newest()
-	}
-	if opts.SourceDateEpoch != nil {
-		epoch = opts.SourceDateEpoch.UTC()
-	}
+	epoch := buildEpoch(a, lock, &opts)
 	rep.done("archive")
 	res := &Result{Recipe: r.Name, Output: out}
 	rep.start(Stage{Name: "resolve"})
@@ -131,6 +115,40 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Stages = rep.times()
 	return res, nil
+}
+
+// preflight refuses, before anything is downloaded, what cannot work: several
+// architectures into one rootfs, maintainer scripts without root, foreign
+// architectures the kernel cannot run.
+func preflight(r *recipes.Recipe, archs []debpkg.Arch, dest oci.Destination, opts *Options) error {
+	if !dest.IsImage() && len(archs) > 1 {
+		return fmt.Errorf("output %s holds one root filesystem, but %d architectures were asked: build them one at a time (--arch)", dest, len(archs))
+	}
+	if r.Rootfs.Configure != recipes.ConfigureChroot {
+		return nil
+	}
+	if os.Geteuid() != 0 {
+		return &NotRootError{Recipe: r.Name}
+	}
+	for _, arch := range archs {
+		if err := opts.binfmt().Ensure(arch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// buildEpoch is the image timestamp: --source-date-epoch or
+// SOURCE_DATE_EPOCH, else the lockfile's newest suite Date, else the
+// archive's newest Release Date; never the wall clock.
+func buildEpoch(a *archive, lock *Lockfile, opts *Options) time.Time {
+	switch {
+	case opts.SourceDateEpoch != nil:
+		return opts.SourceDateEpoch.UTC()
+	case lock != nil:
+		return lock.newest()
+	}
+	return a.epoch()
 }
 
 func architectures(r *recipes.Recipe, override []string) ([]debpkg.Arch, error) {
