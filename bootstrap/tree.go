@@ -69,7 +69,12 @@ func buildTree(ctx context.Context, r *recipes.Recipe, a *archive, arch debpkg.A
 			return nil, nil, err
 		}
 		rep.start(Stage{Name: "configure", Arch: arch.Name})
-		if tree, err = configureChroot(ctx, tree, plan, arch, opts); err != nil {
+		// The unpacked tree is dead once materialized; the closure above
+		// captured the variable, so hand it over and clear it, or it would
+		// stay alive next to the rescanned tree.
+		unpacked := tree
+		tree = nil
+		if tree, err = configureChroot(ctx, unpacked, plan, arch, opts); err != nil {
 			return nil, nil, err
 		}
 		rep.done("configure")

