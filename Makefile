@@ -23,7 +23,7 @@ deps: ## install the tools the tests check results with (as root: apt-get; other
 	@scripts/install-test-deps
 
 test: deps build ## every test: each fuzz target briefly, offline tests under -race, then all tests (end-to-end with real tools included)
-	@scripts/fuzz-all 2s
+	@FUZZ_CLEAN_CACHE=1 scripts/fuzz-all 20000x
 	CGO_ENABLED=1 $(GO) test -count=1 -race -short ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
