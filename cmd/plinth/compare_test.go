@@ -30,7 +30,7 @@ func TestCompareMmdebstrap(t *testing.T) {
 			t.Skipf("%s is not installed, skipping the mmdebstrap comparison (apt-get install %s)", tool, tool)
 		}
 	}
-	root := compareModuleRoot(t)
+	root := e2eModuleRoot(t)
 	script := filepath.Join(root, "scripts", "compare-mmdebstrap")
 	plinth := filepath.Join(t.TempDir(), "plinth")
 	build := exec.Command("go", "build", "-o", plinth, ".")
@@ -57,25 +57,5 @@ func TestCompareMmdebstrap(t *testing.T) {
 			}
 			t.Logf("compare-mmdebstrap %s:\n%s", recipe, out)
 		})
-	}
-}
-
-// compareModuleRoot is the directory holding go.mod, walking up from the
-// test's working directory.
-func compareModuleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
 	}
 }

@@ -22,6 +22,23 @@ func runCLI(t *testing.T, env map[string]string, args ...string) cliResult {
 	return cliResult{code, stdout.String(), stderr.String()}
 }
 
+// checkCLI asserts a run's exit status, that stdout holds each of
+// wantStdout and that stderr holds wantStderr.
+func checkCLI(t *testing.T, r cliResult, wantCode int, wantStdout []string, wantStderr string) {
+	t.Helper()
+	if r.code != wantCode {
+		t.Fatalf("exit status %d, want %d; stderr:\n%s", r.code, wantCode, r.stderr)
+	}
+	for _, w := range wantStdout {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stderr, wantStderr) {
+		t.Errorf("stderr %q does not contain %q", r.stderr, wantStderr)
+	}
+}
+
 // cliRootfs writes a root filesystem with a dpkg status of the given
 // "name version" packages, all of architecture arch.
 func cliRootfs(t *testing.T, arch string, pkgs ...string) string {

@@ -36,18 +36,7 @@ func TestIndexCommand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runCLI(t, nil, tt.args...)
-			if r.code != tt.wantCode {
-				t.Fatalf("exit status %d, want %d; stderr:\n%s", r.code, tt.wantCode, r.stderr)
-			}
-			for _, w := range tt.wantStdout {
-				if !strings.Contains(r.stdout, w) {
-					t.Errorf("stdout does not contain %q:\n%s", w, r.stdout)
-				}
-			}
-			if !strings.Contains(r.stderr, tt.wantStderr) {
-				t.Errorf("stderr %q does not contain %q", r.stderr, tt.wantStderr)
-			}
+			checkCLI(t, runCLI(t, nil, tt.args...), tt.wantCode, tt.wantStdout, tt.wantStderr)
 		})
 	}
 	r := runCLI(t, nil, "inspect", out)
