@@ -67,6 +67,11 @@ func runScripts(ctx context.Context, dir string, plan *resolve.Plan, arch debpkg
 	if opts.Log != nil && opts.Verbose {
 		c.Stdout, c.Stderr = opts.Log, opts.Log
 	}
+	if opts.Standins != "" {
+		if err := c.InstallStandins(opts.Standins); err != nil && opts.Log != nil {
+			fmt.Fprintf(opts.Log, "maintainer scripts run every helper as shipped: %v\n", err)
+		}
+	}
 	dpkgVersion := ""
 	for _, p := range plan.Packages {
 		if p.Name == "dpkg" {

@@ -58,6 +58,11 @@ type Options struct {
 	Version string
 	// Verbose also sends maintainer script output to Log.
 	Verbose bool
+	// Standins, if set, is a static executable of the host's architecture
+	// (plinth's own) that acts as the maintainer-script helpers package
+	// qemu stands in for when started under their names; "" runs every
+	// helper as shipped.
+	Standins string
 }
 
 // DefaultCacheDir is $XDG_CACHE_HOME/plinth (or the OS's user cache dir);

@@ -24,6 +24,8 @@ type Chroot struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	mounts []string // mounted paths, in mount order
+	// standins is the directory InstallStandins filled, "" if none.
+	standins string
 }
 
 // DefaultEnv is the environment maintainer scripts run with: nothing of the
@@ -114,11 +116,14 @@ func populateDev(dev string) error {
 	return os.MkdirAll(filepath.Join(dev, "shm"), 0o1777)
 }
 
-// Close kills what scripts left running inside the chroot (a daemon that
-// escaped its process group) and unmounts everything Open mounted,
-// innermost first. It is safe to call more than once.
+// Close removes the stand-ins, kills what scripts left running inside the
+// chroot (a daemon that escaped its process group) and unmounts everything
+// Open mounted, innermost first. It is safe to call more than once.
 func (c *Chroot) Close() error {
 	var errs []error
+	if err := c.removeStandins(); err != nil {
+		errs = append(errs, fmt.Errorf("removing the stand-ins: %w", err))
+	}
 	if len(c.mounts) > 0 {
 		if err := killInside(c.Dir); err != nil {
 			errs = append(errs, err)

@@ -15,11 +15,17 @@ import (
 	"syscall"
 
 	"github.com/plinth-build/plinth/bootstrap"
+	"github.com/plinth-build/plinth/qemu"
 )
 
 var version = "dev"
 
 func main() {
+	// Inside a build's chroot plinth also stands in for a few maintainer
+	// script helpers (see package qemu), started under their names.
+	if qemu.IsStandin(os.Args[0]) {
+		os.Exit(qemu.StandinMain(os.Args, os.Environ()))
+	}
 	// A build holds a whole archive index, then a whole root filesystem.
 	// Collecting at 50% heap growth (instead of Go's 100%) and a soft limit
 	// of 170 MiB keep a bookworm build's peak RSS under 200 MB for about 6%

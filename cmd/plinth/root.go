@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -77,6 +78,9 @@ func (f *commonFlags) options(c *cobra.Command, e *env) (bootstrap.Options, erro
 		RegistryAuth:     true,
 		HostRoot:         f.hostRoot,
 		BinfmtDir:        f.binfmtDir,
+	}
+	if e.getenv("PLINTH_STANDINS") != "0" {
+		opts.Standins, _ = os.Executable()
 	}
 	for _, distro := range []string{"debian", "ubuntu"} {
 		if v := e.getenv("PLINTH_MIRROR_" + strings.ToUpper(distro)); v != "" {
