@@ -193,11 +193,15 @@ func installLinks(unitFile []byte, unitPath string) ([]systemdLink, bool) {
 		if strings.TrimLeft(m[2], " \t") != m[2] {
 			return nil, false // Perl's split keeps a leading empty field
 		}
-		suffix := map[string]string{"WantedBy": ".wants", "RequiredBy": ".requires"}[m[1]]
+		// The helper picks the suffix from Perl's $1, which the quote
+		// stripping of a quoted value overwrites with the quote: such a
+		// value, and every one after it on the line, gets none.
+		group := m[1]
 		for _, v := range strings.Fields(m[2]) {
 			if q := quoted.FindStringSubmatch(v); q != nil && q[1] == q[3] {
-				v = q[2]
+				v, group = q[2], q[1]
 			}
+			suffix := map[string]string{"WantedBy": ".wants", "RequiredBy": ".requires"}[group]
 			if v == "" || strings.Contains(v, "/") || v == "." || v == ".." {
 				return nil, false
 			}

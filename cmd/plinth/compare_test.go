@@ -34,6 +34,7 @@ func TestCompareMmdebstrap(t *testing.T) {
 	script := filepath.Join(root, "scripts", "compare-mmdebstrap")
 	plinth := filepath.Join(t.TempDir(), "plinth")
 	build := exec.Command("go", "build", "-o", plinth, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0") // static, as make build: the stand-ins need it
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building plinth: %v\n%s", err, out)
 	}

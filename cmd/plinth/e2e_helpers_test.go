@@ -6,6 +6,7 @@ package main
 // (skopeo, umoci + runc, syft, docker-registry).
 
 import (
+	"debug/elf"
 	"archive/tar"
 	"bufio"
 	"bytes"
@@ -100,16 +101,27 @@ func (s *e2eSuite) getenv(extra map[string]string) func(string) string {
 
 // plinth runs the CLI in-process and returns its stdout, stderr and exit status.
 func (s *e2eSuite) plinth(args ...string) (stdout, stderr string, code int) {
+	return s.plinthEnv(nil, args...)
+}
+
+// plinthEnv is plinth with extra environment variables.
+func (s *e2eSuite) plinthEnv(env map[string]string, args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb, s.getenv(nil))
+	code = run(args, &out, &errb, s.getenv(env))
 	return out.String(), errb.String(), code
 }
 
 // mustPlinth runs the CLI and fails the test unless it exits 0.
 func (s *e2eSuite) mustPlinth(t *testing.T, args ...string) string {
 	t.Helper()
+	return s.mustPlinthEnv(t, nil, args...)
+}
+
+// mustPlinthEnv is mustPlinth with extra environment variables.
+func (s *e2eSuite) mustPlinthEnv(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
 	start := time.Now()
-	out, errs, code := s.plinth(args...)
+	out, errs, code := s.plinthEnv(env, args...)
 	if code != 0 {
 		t.Fatalf("plinth %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, e2eTail(errs, 40))
 	}
@@ -890,4 +902,21 @@ func e2eRegistry(t *testing.T) string {
 func e2eDigestOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// e2eStatic reports whether exe has no program interpreter, so that builds
+// can use it as the chroot's stand-ins.
+func e2eStatic(t *testing.T, exe string) bool {
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Logf("reading %s: %v", exe, err)
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
 }

@@ -456,6 +456,17 @@ func testReproducibility(t *testing.T, s *e2eSuite) {
 				t.Errorf("%s --lock: digest %s with the shared cache, %s with an empty one: want equal", c.recipe, warm, cold)
 			}
 			t.Logf("%s --lock: digest %s", c.recipe, cold)
+			if c.root {
+				// The stand-ins must not change a byte: build once more with
+				// every helper run as shipped.
+				if exe, _ := os.Executable(); !e2eStatic(t, exe) {
+					t.Logf("the test binary is dynamic (cgo): the stand-ins were not used; CGO_ENABLED=0, as make test sets, exercises them")
+				}
+				s.mustPlinthEnv(t, map[string]string{"PLINTH_STANDINS": "0"}, "build", c.recipe, "--lock", lock, "-o", "oci:"+filepath.Join(work, "shipped"))
+				if shipped := e2eTagDescriptor(t, filepath.Join(work, "shipped"), "latest").Digest; shipped != warm {
+					t.Errorf("%s: digest %s with the stand-ins, %s with PLINTH_STANDINS=0: want equal", c.recipe, warm, shipped)
+				}
+			}
 
 			layer := e2eSingleLayer(t, coldDir, e2eOnlyImage(t, coldDir, "latest"), e2eDpkgStatus)
 			if diff := cmp.Diff(e2eDpkgPackages(t, layer.Files[e2eDpkgStatus]), e2eSBOMPackages(t, sbom)); diff != "" {

@@ -21,11 +21,7 @@ import (
 var version = "dev"
 
 func main() {
-	// Inside a build's chroot plinth also stands in for a few maintainer
-	// script helpers (see package qemu), started under their names.
-	if qemu.IsStandin(os.Args[0]) {
-		os.Exit(qemu.StandinMain(os.Args, os.Environ()))
-	}
+	runStandin()
 	// A build holds a whole archive index, then a whole root filesystem.
 	// Collecting at 50% heap growth (instead of Go's 100%) and a soft limit
 	// of 170 MiB keep a bookworm build's peak RSS under 200 MB for about 6%
@@ -38,6 +34,16 @@ func main() {
 		debug.SetMemoryLimit(170 << 20)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
+}
+
+// runStandin acts as the maintainer-script helper plinth was started as
+// inside a build's chroot (see package qemu), and exits; as anything else
+// it returns. The tests' TestMain calls it too: their binary is the one
+// copied into the chroot when the end-to-end tests build.
+func runStandin() {
+	if qemu.IsStandin(os.Args[0]) {
+		os.Exit(qemu.StandinMain(os.Args, os.Environ()))
+	}
 }
 
 // run executes one plinth invocation and returns its exit status:
