@@ -6,7 +6,6 @@ package main
 // (skopeo, umoci + runc, syft, docker-registry).
 
 import (
-	"debug/elf"
 	"archive/tar"
 	"bufio"
 	"bytes"
@@ -14,6 +13,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
