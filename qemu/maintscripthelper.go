@@ -16,9 +16,8 @@ import (
 // call that is not that, or whose arguments the real helper would refuse,
 // is left to the real helper (handled false).
 func maintscriptHelper(c *call) (code int, handled bool) {
-	// DPKG_DEBUG turns on the helper's debug lines; dpkg sets
-	// DPKG_MAINTSCRIPT_DEBUG to 1 when asked to trace scripts (-D2).
-	if len(c.args) == 0 || c.env["DPKG_ROOT"] != "" || c.env["DPKG_DEBUG"] != "" || c.env["DPKG_MAINTSCRIPT_DEBUG"] == "1" {
+	// DPKG_DEBUG turns on the helper's debug lines.
+	if len(c.args) == 0 || c.env["DPKG_ROOT"] != "" || c.env["DPKG_DEBUG"] != "" {
 		return 0, false
 	}
 	command, args := c.args[0], c.args[1:]

@@ -66,7 +66,7 @@ var helperCases = []helperCase{
 	{name: "symlink backup left", script: "postinst", args: []string{"symlink_to_dir", "@/usr/share/foo", "bar", "--", "configure", ""}, backup: "/usr/share/foo.dpkg-backup"},
 	{name: "no package", script: "preinst", args: []string{"rm_conffile", "@/etc/foo.conf", "--", "install"}, env: map[string]string{"DPKG_MAINTSCRIPT_PACKAGE": ""}},
 	{name: "debug", script: "preinst", args: []string{"rm_conffile", "@/etc/foo.conf", "--", "install"}, env: map[string]string{"DPKG_DEBUG": "1"}},
-	{name: "traced", script: "preinst", args: []string{"rm_conffile", "@/etc/foo.conf", "--", "install"}, env: map[string]string{"DPKG_MAINTSCRIPT_DEBUG": "1"}},
+	{name: "traced", script: "preinst", args: []string{"rm_conffile", "@/etc/foo.conf", "--", "install"}, env: map[string]string{"DPKG_MAINTSCRIPT_DEBUG": "1"}, handled: true},
 	{name: "unknown command", script: "preinst", args: []string{"frobnicate", "--", "install"}},
 	{name: "supports unknown", script: "preinst", args: []string{"supports", "frobnicate"}},
 	{name: "version", script: "preinst", args: []string{"--version"}},
