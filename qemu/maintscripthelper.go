@@ -11,8 +11,9 @@ import (
 // rm_conffile, mv_conffile, symlink_to_dir and dir_to_symlink act only on
 // an upgrade (preinst install/upgrade with an old version, postinst
 // configure with one) or when an earlier run left a .dpkg-backup behind. A
-// first installation calls them as "preinst install" and "postinst
-// configure ”", and they do nothing after checking their arguments. Every
+// first installation runs "preinst install" and "postinst configure" with
+// an empty old version, and they do nothing after checking their
+// arguments. Every
 // call that is not that, or whose arguments the real helper would refuse,
 // is left to the real helper (handled false).
 func maintscriptHelper(c *call) (code int, handled bool) {

@@ -32,6 +32,7 @@ const cliReferenceContract = `## Exit status
 | ` + "`PLINTH_MIRROR_DEBIAN`, `PLINTH_MIRROR_UBUNTU`" + ` | archive base URL for the distribution, ` + "`URL` or `SUITE=URL`" + ` (comma-separated); ` + "`--mirror`" + ` wins over it, and it over the recipe's ` + "`mirror`" + ` and the host's apt sources |
 | ` + "`SOURCE_DATE_EPOCH`" + ` | image timestamp (Unix seconds) when ` + "`--source-date-epoch`" + ` is not given |
 | ` + "`XDG_CACHE_HOME`" + ` | the download cache is ` + "`$XDG_CACHE_HOME/plinth`" + ` unless ` + "`--cache-dir`" + ` is given |
+| ` + "`PLINTH_STANDINS`" + ` | ` + "`0`" + ` runs every maintainer-script helper as shipped instead of plinth's native stand-ins (see docs/architecture.md) |
 
 `
 
