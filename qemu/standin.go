@@ -31,6 +31,7 @@ var standins = map[string]struct {
 }{
 	"dpkg-maintscript-helper": {"/usr/bin/dpkg-maintscript-helper", maintscriptHelper},
 	"deb-systemd-helper":      {"/usr/bin/deb-systemd-helper", systemdHelper},
+	"dpkg-realpath":           {"/usr/bin/dpkg-realpath", dpkgRealpath},
 }
 
 // call is one invocation of a stand-in.
@@ -38,6 +39,7 @@ type call struct {
 	args   []string          // after the program name
 	env    map[string]string // the caller's environment
 	root   string            // "" inside the chroot; a directory in tests
+	stdout io.Writer
 	stderr io.Writer
 }
 
@@ -53,7 +55,7 @@ func IsStandin(argv0 string) bool {
 func StandinMain(argv, environ []string) int {
 	name := filepath.Base(argv[0])
 	s := standins[name]
-	c := &call{args: argv[1:], env: envMap(environ), stderr: os.Stderr}
+	c := &call{args: argv[1:], env: envMap(environ), stdout: os.Stdout, stderr: os.Stderr}
 	if code, ok := s.answer(c); ok {
 		return code
 	}
