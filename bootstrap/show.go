@@ -77,7 +77,7 @@ func printCandidate(w io.Writer, p *debpkg.Package, suite string) {
 	for _, f := range []struct {
 		name string
 		rel  debpkg.Relation
-	}{{"Pre-Depends", p.PreDepends}, {"Depends", p.Depends}} {
+	}{{"Pre-Depends", p.PreDepends()}, {"Depends", p.Depends()}} {
 		if len(f.rel) > 0 {
 			fmt.Fprintf(w, "%s: %s\n", f.name, f.rel)
 		}

@@ -302,8 +302,9 @@ func decodeDeb(path string) (decodedDeb, error) {
 
 // replaces reports which other packages' files pkg may overwrite.
 func replaces(pkg *debpkg.Package) func(owner string) bool {
+	rel := pkg.Replaces()
 	return func(owner string) bool {
-		for _, alts := range pkg.Replaces {
+		for _, alts := range rel {
 			for _, d := range alts {
 				if d.Name == owner {
 					return true

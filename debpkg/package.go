@@ -21,14 +21,13 @@ type Package struct {
 	// ("glibc (2.36-9)"), else Version.
 	SourceVersion Version
 
-	Depends    Relation
-	PreDepends Relation
-	Recommends Relation
-	Suggests   Relation
-	Conflicts  Relation
-	Breaks     Relation
-	Replaces   Relation
-	Provides   Relation
+	// Provides is parsed with the package: resolution indexes every one.
+	Provides Relation
+	// relations holds the text of the other relation fields, by index
+	// from fDepends, checked when the package was parsed and parsed again
+	// when asked for (Depends, ...): resolution reads those of a few
+	// hundred packages out of tens of thousands, so an index keeps text.
+	relations [fProvides - fDepends]string
 
 	Filename      string // pool path relative to the mirror root
 	Size          int64
@@ -37,6 +36,22 @@ type Package struct {
 
 	// Paragraph is the stanza as read, every field in order.
 	Paragraph Paragraph
+}
+
+// Depends, PreDepends, ... parse the relation fields. Their text was
+// checked when the package was parsed, by the same parser, so they cannot
+// fail.
+func (p *Package) Depends() Relation    { return p.relation(fDepends) }
+func (p *Package) PreDepends() Relation { return p.relation(fPreDepends) }
+func (p *Package) Recommends() Relation { return p.relation(fRecommends) }
+func (p *Package) Suggests() Relation   { return p.relation(fSuggests) }
+func (p *Package) Conflicts() Relation  { return p.relation(fConflicts) }
+func (p *Package) Breaks() Relation     { return p.relation(fBreaks) }
+func (p *Package) Replaces() Relation   { return p.relation(fReplaces) }
+
+func (p *Package) relation(field int) Relation {
+	r, _ := ParseRelation(p.relations[field-fDepends]) // checked by packageFrom
+	return r
 }
 
 // PackageError reports a stanza plinth cannot use.
@@ -153,17 +168,14 @@ func packageFrom(v *packageFields) (*Package, error) {
 	if err := pkg.parseSource(v[fSource]); err != nil {
 		return fail(fSource, err)
 	}
-	rels := [...]*Relation{
-		fDepends: &pkg.Depends, fPreDepends: &pkg.PreDepends, fRecommends: &pkg.Recommends, fSuggests: &pkg.Suggests,
-		fConflicts: &pkg.Conflicts, fBreaks: &pkg.Breaks, fReplaces: &pkg.Replaces, fProvides: &pkg.Provides,
-	}
-	for i := fDepends; i <= fProvides; i++ {
-		if v[i] == "" {
-			continue
-		}
-		if *rels[i], err = ParseRelation(v[i]); err != nil {
+	for i := fDepends; i < fProvides; i++ {
+		if err := CheckRelation(v[i]); err != nil {
 			return fail(i, err)
 		}
+		pkg.relations[i-fDepends] = v[i]
+	}
+	if pkg.Provides, err = ParseRelation(v[fProvides]); err != nil {
+		return fail(fProvides, err)
 	}
 	pkg.Filename = v[fFilename]
 	pkg.SHA256 = v[fSHA256]

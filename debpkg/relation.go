@@ -151,21 +151,41 @@ func (e *RelationError) Error() string {
 
 // ParseRelation parses a Depends-style field. An empty field gives a nil Relation.
 func ParseRelation(s string) (Relation, error) {
+	return scanRelation(s, true)
+}
+
+// CheckRelation reports whether ParseRelation accepts s, without building
+// the relation (no allocation for most fields).
+func CheckRelation(s string) error {
+	_, err := scanRelation(s, false)
+	return err
+}
+
+// scanRelation parses s entry by entry ("," separated, empty ones skipped),
+// alternative by alternative ("|" separated); keep builds the Relation.
+func scanRelation(s string, keep bool) (Relation, error) {
 	var rel Relation
-	for _, entry := range strings.Split(s, ",") {
-		entry = strings.TrimSpace(entry)
-		if entry == "" {
+	for rest := s; rest != ""; {
+		var entry string
+		entry, rest, _ = strings.Cut(rest, ",")
+		if entry = strings.TrimSpace(entry); entry == "" {
 			continue // dpkg tolerates trailing and doubled commas in Packages files
 		}
 		var alts Alternatives
-		for _, alt := range strings.Split(entry, "|") {
+		for more, found := entry, true; found; {
+			var alt string
+			alt, more, found = strings.Cut(more, "|")
 			d, err := parseDep(strings.TrimSpace(alt))
 			if err != nil {
 				return nil, &RelationError{Text: s, Reason: err.Error()}
 			}
-			alts = append(alts, d)
+			if keep {
+				alts = append(alts, d)
+			}
 		}
-		rel = append(rel, alts)
+		if keep {
+			rel = append(rel, alts)
+		}
 	}
 	return rel, nil
 }

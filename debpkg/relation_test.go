@@ -133,8 +133,14 @@ func FuzzRelation(f *testing.F) {
 	for _, s := range []string{"a", "a (>= 1), b | c:any (<< 2) [amd64] <!nocheck>", "libc6 (>= 2.36)"} {
 		f.Add(s)
 	}
+	for _, s := range []string{"a,", ",a", "a |", "| a", "a,,b", " a | b , c ", "a (>= )"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		r, err := ParseRelation(in)
+		if checkErr := CheckRelation(in); (checkErr == nil) != (err == nil) {
+			t.Fatalf("%q: CheckRelation says %v, ParseRelation %v: Package's relation methods rely on them agreeing", in, checkErr, err)
+		}
 		if err != nil {
 			return
 		}

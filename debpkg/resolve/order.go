@@ -101,7 +101,7 @@ func (s *solver) edges(c *Candidate) map[string]int {
 	for _, f := range []struct {
 		kind int
 		rel  debpkg.Relation
-	}{{preEdge, c.PreDepends}, {depEdge, c.Depends}} {
+	}{{preEdge, c.PreDepends()}, {depEdge, c.Depends()}} {
 		for _, alts := range f.rel {
 			for _, d := range s.applicable(alts) {
 				if m := s.metBy(d); m != "" {

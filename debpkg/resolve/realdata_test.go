@@ -253,7 +253,7 @@ func checkOrder(t *testing.T, p *Plan) {
 		pos[c.Name] = i
 	}
 	for i, c := range p.Packages {
-		for _, alts := range c.PreDepends {
+		for _, alts := range c.PreDepends() {
 			for _, d := range alts {
 				if j, ok := pos[d.Name]; ok {
 					if j > i {

@@ -85,7 +85,7 @@ func (s *solver) follow(c *Candidate) error {
 	for _, f := range []struct {
 		field string
 		rel   debpkg.Relation
-	}{{"Pre-Depends", c.PreDepends}, {"Depends", c.Depends}} {
+	}{{"Pre-Depends", c.PreDepends()}, {"Depends", c.Depends()}} {
 		for _, alts := range f.rel {
 			if err := s.satisfy(alts, c.Name, f.field+" of "+name(c)); err != nil {
 				return err
@@ -265,7 +265,7 @@ func (s *solver) eachRule(c *Candidate, fn func(rule)) {
 	for _, f := range []struct {
 		field string
 		rel   debpkg.Relation
-	}{{"Conflicts", c.Conflicts}, {"Breaks", c.Breaks}} {
+	}{{"Conflicts", c.Conflicts()}, {"Breaks", c.Breaks()}} {
 		for _, alts := range f.rel {
 			for _, d := range alts {
 				if d.AppliesTo(s.idx.arch) {
