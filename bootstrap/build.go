@@ -8,7 +8,6 @@ import (
 
 	"github.com/plinth-build/plinth/debpkg"
 	"github.com/plinth-build/plinth/recipes"
-	"github.com/plinth-build/plinth/rootfs"
 	"github.com/plinth-build/plinth/rootfs/oci"
 )
 
@@ -94,22 +93,31 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	rep.done("resolve")
-	var trees []*rootfs.Tree
+	outs := &outputs{dest: dest, recipe: r, epoch: epoch, sbom: opts.SBOM != ""}
+	defer outs.close()
 	for i, arch := range archs {
 		tree, installed, err := buildTree(ctx, r, a, arch, plans[i], lock, &opts, rep)
 		if err != nil {
 			return nil, fmt.Errorf("building %s for %s: %w", r.Name, arch.Name, err)
 		}
-		trees = append(trees, tree)
 		res.Images = append(res.Images, ArchResult{Arch: arch.Name, Packages: installed})
+		if dest.IsImage() {
+			rep.start(Stage{Name: "write", Arch: arch.Name})
+		}
+		if err := outs.add(arch, tree, &res.Images[i]); err != nil {
+			return nil, err
+		}
+		if dest.IsImage() {
+			rep.done("write")
+		}
 	}
 	rep.start(Stage{Name: "write"})
-	if err := writeOutput(ctx, dest, r, archs, trees, epoch, res, registryOptions(opts.RegistryAuth)); err != nil {
+	if err := outs.write(ctx, res, registryOptions(opts.RegistryAuth)); err != nil {
 		return nil, err // oci and the tar/dir writers name the destination
 	}
 	rep.done("write")
 	if opts.SBOM != "" {
-		if err := writeSBOM(opts.SBOM, r, opts.Version, epoch, trees, res); err != nil {
+		if err := writeSBOM(opts.SBOM, r, opts.Version, epoch, outs.statuses, res); err != nil {
 			return nil, fmt.Errorf("writing the SBOM %s: %w", opts.SBOM, err)
 		}
 	}
@@ -216,10 +224,10 @@ func manifestDigest(img oci.Image) (string, error) {
 	return d.String(), nil
 }
 
-func writeSBOM(path string, r *recipes.Recipe, version string, epoch time.Time, trees []*rootfs.Tree, res *Result) error {
-	images := make([]sbomImage, len(trees))
-	for i, t := range trees {
-		images[i] = sbomImage{Arch: res.Images[i].Arch, Digest: res.Images[i].Digest, Tree: t}
+func writeSBOM(path string, r *recipes.Recipe, version string, epoch time.Time, statuses [][]debpkg.Paragraph, res *Result) error {
+	images := make([]sbomImage, len(statuses))
+	for i, st := range statuses {
+		images[i] = sbomImage{Arch: res.Images[i].Arch, Digest: res.Images[i].Digest, Status: st}
 	}
 	doc, err := buildSBOM(r.Name, r.Source.Distro, version, epoch, images)
 	if err != nil {

@@ -18,45 +18,75 @@ import (
 	"github.com/plinth-build/plinth/rootfs/oci"
 )
 
-// writeOutput writes the trees to dest: an image (or index) for oci:,
-// docker-archive: and docker://; the tree itself for dir: and tar:.
-func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, archs []debpkg.Arch, trees []*rootfs.Tree, epoch time.Time, res *Result, ropts []oci.Option) error {
-	switch dest.Kind {
+// outputs collects what each architecture's tree leaves for the output, so
+// that the tree can go before the next architecture is built: for an image
+// destination the layer (in an unlinked temporary file) and the image, for
+// a dir: or tar: destination (one architecture) the tree itself; and the
+// dpkg status for the SBOM.
+type outputs struct {
+	dest     oci.Destination
+	recipe   *recipes.Recipe
+	epoch    time.Time
+	sbom     bool
+	tree     *rootfs.Tree
+	images   []oci.Image
+	closers  []func()
+	statuses [][]debpkg.Paragraph
+}
+
+// add takes one architecture's tree and records its digest and layer size
+// in ar.
+func (o *outputs) add(arch debpkg.Arch, tree *rootfs.Tree, ar *ArchResult) error {
+	if o.sbom {
+		st, err := rootfs.ReadDpkgStatus(tree)
+		if err != nil {
+			return fmt.Errorf("reading the dpkg status of %s: %w", arch.Name, err)
+		}
+		o.statuses = append(o.statuses, st)
+	}
+	if !o.dest.IsImage() {
+		o.tree = tree
+		return nil
+	}
+	layer, size, closeLayer, err := layerFile(tree, o.epoch)
+	if err != nil {
+		return err
+	}
+	o.closers = append(o.closers, closeLayer)
+	img, err := oci.NewImage(layer, imageConfig(o.recipe, arch, o.epoch))
+	if err != nil {
+		return err
+	}
+	if ar.Digest, err = manifestDigest(img); err != nil {
+		return err
+	}
+	ar.LayerSize = size
+	o.images = append(o.images, img)
+	return nil
+}
+
+// write writes dest: the image (or index) for oci:, docker-archive: and
+// docker://, or the tree for dir: and tar:.
+func (o *outputs) write(ctx context.Context, res *Result, ropts []oci.Option) error {
+	switch o.dest.Kind {
 	case "dir":
-		if err := materializeAtomic(ctx, trees[0], dest.Path); err != nil {
-			return fmt.Errorf("writing %s: %w", dest, err)
+		if err := materializeAtomic(ctx, o.tree, o.dest.Path); err != nil {
+			return fmt.Errorf("writing %s: %w", o.dest, err)
 		}
 		return nil
 	case "tar":
-		n, err := writeTarFile(trees[0], dest.Path, epoch)
+		n, err := writeTarFile(o.tree, o.dest.Path, o.epoch)
 		if err != nil {
-			return fmt.Errorf("writing %s: %w", dest, err)
+			return fmt.Errorf("writing %s: %w", o.dest, err)
 		}
 		res.Images[0].LayerSize = n
 		return nil
 	}
-	var images []oci.Image
-	for i, tree := range trees {
-		layer, size, closeLayer, err := layerFile(tree, epoch)
-		if err != nil {
-			return err
-		}
-		defer closeLayer()
-		img, err := oci.NewImage(layer, imageConfig(r, archs[i], epoch))
-		if err != nil {
-			return err
-		}
-		if res.Images[i].Digest, err = manifestDigest(img); err != nil {
-			return err
-		}
-		res.Images[i].LayerSize = size
-		images = append(images, img)
-	}
-	if len(images) == 1 {
+	if len(o.images) == 1 {
 		res.Digest = res.Images[0].Digest
-		return oci.Write(ctx, dest, images[0], ropts...)
+		return oci.Write(ctx, o.dest, o.images[0], ropts...)
 	}
-	idx, err := oci.NewIndex(images...)
+	idx, err := oci.NewIndex(o.images...)
 	if err != nil {
 		return err
 	}
@@ -65,7 +95,14 @@ func writeOutput(ctx context.Context, dest oci.Destination, r *recipes.Recipe, a
 		return err
 	}
 	res.Digest = d.String()
-	return oci.WriteIndex(ctx, dest, idx, ropts...)
+	return oci.WriteIndex(ctx, o.dest, idx, ropts...)
+}
+
+// close releases the layers' temporary files.
+func (o *outputs) close() {
+	for _, c := range o.closers {
+		c()
+	}
 }
 
 // layerFile writes the tree's deterministic tar to a temporary file that

@@ -80,7 +80,7 @@ func TestBuildProgress(t *testing.T) {
 	stages := []string{
 		"start archive/ 0", "done archive", "start resolve/ 0", "done resolve",
 		"start fetch/amd64 4", "done fetch", "start unpack/amd64 4", "done unpack",
-		"start write/ 0", "done write",
+		"start write/amd64 0", "done write", "start write/ 0", "done write",
 	}
 	tests := []struct {
 		name       string

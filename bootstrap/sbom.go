@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/plinth-build/plinth/debpkg"
-	"github.com/plinth-build/plinth/rootfs"
 )
 
 // SPDX 2.3 JSON, the subset plinth writes.
@@ -64,7 +63,7 @@ type spdxRelationship struct {
 type sbomImage struct {
 	Arch   string
 	Digest string
-	Tree   *rootfs.Tree
+	Status []debpkg.Paragraph // the image's dpkg status
 }
 
 // buildSBOM renders the SPDX document of the images from their dpkg
@@ -77,10 +76,6 @@ func buildSBOM(recipe, distro, tool string, epoch time.Time, images []sbomImage)
 		CreationInfo:      spdxCreationInfo{Created: epoch.UTC().Format(time.RFC3339), Creators: []string{"Tool: plinth-" + tool}},
 	}
 	for _, img := range images {
-		status, err := rootfs.ReadDpkgStatus(img.Tree)
-		if err != nil {
-			return nil, fmt.Errorf("reading the dpkg status of %s: %w", img.Arch, err)
-		}
 		imageID := "SPDXRef-Image-" + spdxSafe(img.Arch)
 		ip := spdxPackage{SPDXID: imageID, Name: recipe, VersionInfo: img.Digest, DownloadLocation: "NOASSERTION", PrimaryPurpose: "CONTAINER"}
 		if d, ok := strings.CutPrefix(img.Digest, "sha256:"); ok {
@@ -88,7 +83,7 @@ func buildSBOM(recipe, distro, tool string, epoch time.Time, images []sbomImage)
 		}
 		doc.Packages = append(doc.Packages, ip)
 		doc.Relationships = append(doc.Relationships, spdxRelationship{"SPDXRef-DOCUMENT", "DESCRIBES", imageID})
-		pkgs, rels := statusPackages(distro, img.Arch, imageID, status)
+		pkgs, rels := statusPackages(distro, img.Arch, imageID, img.Status)
 		doc.Packages = append(doc.Packages, pkgs...)
 		doc.Relationships = append(doc.Relationships, rels...)
 	}

@@ -253,7 +253,7 @@ func TestBuildOutput(t *testing.T) {
 		wantNot  []string
 		wantNone bool // stderr empty
 	}{
-		{name: "default", want: []string{"archive: started", "fetch amd64: 1 package, ", "fetch amd64: done in ", "unpack amd64: done in ", "write: done in "},
+		{name: "default", want: []string{"archive: started", "fetch amd64: 1 package, ", "fetch amd64: done in ", "unpack amd64: done in ", "write amd64: done in ", "write: done in "},
 			wantNot: []string{"fetched "}},
 		{name: "verbose", flags: []string{"-v"}, want: []string{"fetch amd64: 1 package, ", "fetched " + a.URL + "/pool/", "fetched " + a.URL + "/dists/bookworm/"}},
 		{name: "quiet", flags: []string{"-q"}, wantNone: true},
