@@ -84,7 +84,7 @@ var ErrNotStatic = errors.New("not a static executable")
 // their directory first in the PATH of programs run inside. Close removes
 // them again.
 func (c *Chroot) InstallStandins(exe string) error {
-	if err := checkStatic(exe); err != nil {
+	if err := CheckStatic(exe); err != nil {
 		return fmt.Errorf("using %s as a stand-in: %w", exe, err)
 	}
 	dir := filepath.Join(c.Dir, standinDir)
@@ -112,8 +112,10 @@ func (c *Chroot) InstallStandins(exe string) error {
 	return nil
 }
 
-// checkStatic refuses an executable with a program interpreter.
-func checkStatic(exe string) error {
+// CheckStatic refuses an executable with a program interpreter (one linked
+// dynamically, as cgo builds are): it could not run in a chroot of another
+// distribution or architecture.
+func CheckStatic(exe string) error {
 	f, err := elf.Open(exe)
 	if err != nil {
 		return err

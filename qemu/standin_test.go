@@ -425,7 +425,7 @@ func TestInstallStandins(t *testing.T) {
 
 	t.Run("dynamic executable", func(t *testing.T) {
 		dynamic := "/bin/sh"
-		if err := checkStatic(dynamic); err != nil && !errors.Is(err, ErrNotStatic) {
+		if err := CheckStatic(dynamic); err != nil && !errors.Is(err, ErrNotStatic) {
 			t.Skipf("%s: %v", dynamic, err)
 		} else if err == nil {
 			t.Skipf("%s is static here", dynamic)

@@ -13,7 +13,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"debug/elf"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -902,21 +901,4 @@ func e2eRegistry(t *testing.T) string {
 func e2eDigestOf(b []byte) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
-}
-
-// e2eStatic reports whether exe has no program interpreter, so that builds
-// can use it as the chroot's stand-ins.
-func e2eStatic(t *testing.T, exe string) bool {
-	f, err := elf.Open(exe)
-	if err != nil {
-		t.Logf("reading %s: %v", exe, err)
-		return false
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return false
-		}
-	}
-	return true
 }

@@ -23,6 +23,8 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/plinth-build/plinth/qemu"
 )
 
 // Size targets, in decimal MB. static and busybox: uncompressed layer
@@ -459,7 +461,7 @@ func testReproducibility(t *testing.T, s *e2eSuite) {
 			if c.root {
 				// The stand-ins must not change a byte: build once more with
 				// every helper run as shipped.
-				if exe, _ := os.Executable(); !e2eStatic(t, exe) {
+				if exe, _ := os.Executable(); qemu.CheckStatic(exe) != nil {
 					t.Logf("the test binary is dynamic (cgo): the stand-ins were not used; CGO_ENABLED=0, as make test sets, exercises them")
 				}
 				s.mustPlinthEnv(t, map[string]string{"PLINTH_STANDINS": "0"}, "build", c.recipe, "--lock", lock, "-o", "oci:"+filepath.Join(work, "shipped"))
