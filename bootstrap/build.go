@@ -101,14 +101,8 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 			return nil, fmt.Errorf("building %s for %s: %w", r.Name, arch.Name, err)
 		}
 		res.Images = append(res.Images, ArchResult{Arch: arch.Name, Packages: installed})
-		if dest.IsImage() {
-			rep.start(Stage{Name: "write", Arch: arch.Name})
-		}
-		if err := outs.add(arch, tree, &res.Images[i]); err != nil {
+		if err := outs.add(arch, tree, &res.Images[i], rep); err != nil {
 			return nil, err
-		}
-		if dest.IsImage() {
-			rep.done("write")
 		}
 	}
 	rep.start(Stage{Name: "write"})

@@ -35,8 +35,8 @@ type outputs struct {
 }
 
 // add takes one architecture's tree and records its digest and layer size
-// in ar.
-func (o *outputs) add(arch debpkg.Arch, tree *rootfs.Tree, ar *ArchResult) error {
+// in ar; writing an image's layer is that architecture's write stage.
+func (o *outputs) add(arch debpkg.Arch, tree *rootfs.Tree, ar *ArchResult, rep *reporter) error {
 	if o.sbom {
 		st, err := rootfs.ReadDpkgStatus(tree)
 		if err != nil {
@@ -48,6 +48,7 @@ func (o *outputs) add(arch debpkg.Arch, tree *rootfs.Tree, ar *ArchResult) error
 		o.tree = tree
 		return nil
 	}
+	rep.start(Stage{Name: "write", Arch: arch.Name})
 	layer, size, closeLayer, err := layerFile(tree, o.epoch)
 	if err != nil {
 		return err
@@ -62,6 +63,7 @@ func (o *outputs) add(arch debpkg.Arch, tree *rootfs.Tree, ar *ArchResult) error
 	}
 	ar.LayerSize = size
 	o.images = append(o.images, img)
+	rep.done("write")
 	return nil
 }
 
