@@ -67,6 +67,9 @@ func runScripts(ctx context.Context, dir string, plan *resolve.Plan, arch debpkg
 	if opts.Log != nil && opts.Verbose {
 		c.Stdout, c.Stderr = opts.Log, opts.Log
 	}
+	if arch.Name == "arm64" && debpkg.HostArch().Name != "arm64" {
+		c.FastPointerAuth(ctx, "true")
+	}
 	if opts.Standins != "" {
 		if err := c.InstallStandins(opts.Standins); err != nil && opts.Log != nil {
 			fmt.Fprintf(opts.Log, "maintainer scripts run every helper as shipped: %v\n", err)

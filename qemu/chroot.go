@@ -226,3 +226,28 @@ func MountScratch(dir string) (func() error, error) {
 		return nil
 	}, nil
 }
+
+// fastArm64CPU is qemu-user's default arm64 CPU model ("max", every
+// feature) with pointer authentication computed by QEMU's cheap
+// implementation-defined algorithm instead of the architected QARMA5. The
+// guest sees the same CPU and features; only the PAC bits differ, and those
+// come from per-process random keys anyway. Binaries built with
+// -mbranch-protection (Debian 13, Ubuntu 24.04) sign and check return
+// addresses in every function: with QARMA5, Perl with Debconf loaded starts
+// in 1.8 s instead of 0.5 s.
+const fastArm64CPU = "max,pauth-impdef=on"
+
+// FastPointerAuth sets QEMU_CPU for programs run inside so that an
+// emulated arm64 CPU computes pointer authentication cheaply (see
+// fastArm64CPU). It first runs probe (a program of the chroot, such as
+// "true") with the setting and keeps it only when that works: a qemu-user
+// without the property refuses to start. It reports whether the setting
+// is kept. Call it only when arm64 code runs under qemu-user.
+func (c *Chroot) FastPointerAuth(ctx context.Context, probe string) bool {
+	env := []string{"QEMU_CPU=" + fastArm64CPU}
+	if err := c.Run(ctx, env, probe); err != nil {
+		return false
+	}
+	c.Env = append(c.Env, env...)
+	return true
+}

@@ -56,3 +56,17 @@ func TestChrootRunsAndUnmounts(t *testing.T) {
 		t.Errorf("mounts left under %s after Close", dir)
 	}
 }
+
+// TestFastPointerAuth keeps QEMU_CPU only when the probe runs with it.
+// Natively the variable means nothing, so a program of the chroot stands
+// for a qemu-user that accepts it and a missing one for one that refuses.
+func TestFastPointerAuth(t *testing.T) {
+	c := openChroot(t, helperChroot(t, nil))
+	want := "QEMU_CPU=" + fastArm64CPU
+	if c.FastPointerAuth(context.Background(), "no-such-probe") || contains(c.Env, want) {
+		t.Errorf("a probe that fails kept %s: %q", want, c.Env)
+	}
+	if !c.FastPointerAuth(context.Background(), "ldconfig") || !contains(c.Env, want) {
+		t.Errorf("a probe that runs did not keep %s: %q", want, c.Env)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -27,10 +26,12 @@ func helperChroot(t *testing.T, scripts map[string]string) string {
 			t.Fatal(err)
 		}
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "usr/bin/helper"), "./testdata/chroothelper")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the chroot helper: %v\n%s", err, out)
+	helper, err := os.ReadFile(buildStaticHelper(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "usr/bin/helper"), helper, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	for _, l := range [][2]string{{"helper", "usr/bin/dpkg"}, {"/usr/bin/helper", "sbin/ldconfig"}} {
 		if err := os.Symlink(l[0], filepath.Join(dir, l[1])); err != nil {
