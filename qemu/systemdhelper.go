@@ -15,8 +15,9 @@ import (
 
 // verifiedSystemdHelpers are the SHA-256 sums of the deb-systemd-helper
 // scripts systemdHelper was checked against, call by call (TestSystemdHelperMatchesReal):
-// init-system-helpers 1.65.2 (Debian 12). With any other version in the
-// chroot every call goes to the real script.
+// init-system-helpers 1.65.2 (Debian 12), whose script 1.69~deb13u1
+// (Debian 13) ships unchanged. With any other script in the chroot every
+// call goes to the real one.
 var verifiedSystemdHelpers = map[string]bool{
 	"a895d5f077651960b6ca4ed9c53f8b36eae422ae170f61c972d0c6579e9f8732": true,
 }
